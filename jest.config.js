@@ -1,0 +1,9 @@
+/** Jest runs every *.test.ts in the repository through ts-jest (type checking is done by `tsc --noEmit` in `npm test`). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/components', '<rootDir>/local', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

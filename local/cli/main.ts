@@ -1,0 +1,131 @@
+/**
+ * `tributary`: the local tool.
+ *
+ *   tributary stream-manager [--port 8088] [--host 127.0.0.1] [--dir D] [--auth-token T]
+ *   tributary streams [--port 8088] [--host 127.0.0.1] [--json]
+ *   tributary start [--port 8088] [--dir .tributary]
+ */
+import * as path from 'node:path';
+import { createLogger } from '../../components/core/src/logger';
+import { LocalStreamManager } from '../stream-manager/src/server';
+import { intFlag, parseFlags, UsageError } from './args';
+import { LocalRunner, waitForPort, type Piece } from './runner';
+import { formatStreams, listStreams } from './streams-command';
+
+const USAGE = `usage:
+  tributary stream-manager [--port 8088] [--host 127.0.0.1] [--dir DIR] [--auth-token TOKEN]
+      Run the local, wire-compatible stream manager in the foreground (File streams persist under DIR).
+  tributary streams [--port 8088] [--host 127.0.0.1] [--json]
+      List the streams of a running stream manager with their sequence numbers and size.
+  tributary start [--port 8088] [--dir .tributary]
+      Run the local chain: the stream manager and every component and simulator, logs under DIR/logs.
+`;
+
+const DEFAULT_PORT = Number.parseInt(process.env.STREAM_MANAGER_SERVER_PORT ?? '8088', 10) || 8088;
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'stream-manager':
+        return await streamManager(rest);
+      case 'streams':
+        return await streams(rest);
+      case 'start':
+        return await start(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tributary: ${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`tributary: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function streamManager(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    dir: { type: 'string' },
+    'auth-token': { type: 'string' },
+  });
+  const logger = createLogger({ component: 'stream-manager' });
+  const dir = path.resolve(String(flags.dir ?? path.join('.tributary', 'stream-manager')));
+  const authToken = (flags['auth-token'] as string | undefined) ?? process.env.STREAM_MANAGER_AUTH_TOKEN;
+  const sm = new LocalStreamManager({
+    port: intFlag(flags, 'port', DEFAULT_PORT),
+    host: String(flags.host ?? '127.0.0.1'),
+    dir,
+    ...(authToken ? { authToken } : {}),
+    logger,
+  });
+  await sm.start();
+  const stop = async (signal: string): Promise<void> => {
+    logger.info('Stopping the stream manager.', { signal });
+    await sm.close();
+    logger.info('Stream manager stopped; every stream is on disk.', { dir });
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+async function streams(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, { port: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean' } });
+  const list = await listStreams(String(flags.host ?? '127.0.0.1'), intFlag(flags, 'port', DEFAULT_PORT));
+  process.stdout.write(flags.json ? `${JSON.stringify(list, null, 2)}\n` : formatStreams(list));
+}
+
+async function start(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, { port: { type: 'string' }, dir: { type: 'string' } });
+  const port = intFlag(flags, 'port', DEFAULT_PORT, 1);
+  const dir = path.resolve(String(flags.dir ?? '.tributary'));
+  const host = '127.0.0.1';
+  const pieces: Piece[] = [
+    {
+      name: 'stream-manager',
+      describe: `local stream manager on ${host}:${port}, File streams under ${path.join(dir, 'stream-manager')}`,
+      script: path.join(__dirname, 'run.js'),
+      args: ['stream-manager', '--port', String(port), '--host', host, '--dir', path.join(dir, 'stream-manager')],
+      ready: () => waitForPort(host, port),
+    },
+  ];
+  const runner = new LocalRunner(path.join(dir, 'logs'));
+  const out = (l: string): void => void process.stdout.write(`${l}\n`);
+  out(`Tributary local chain (stop with Ctrl-C)`);
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    out('Stopping…');
+    clearInterval(status);
+    await runner.stop();
+    out('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  await runner.start(pieces);
+  const pids = runner.pids();
+  for (const p of pieces) out(`  ${p.name.padEnd(16)} pid ${String(pids[p.name]).padEnd(8)} ${p.describe}\n  ${''.padEnd(16)} log ${runner.logFile(p.name)}`);
+  out(`\nSee the streams with: npx tributary streams --port ${port}`);
+  const status = setInterval(() => {
+    listStreams(host, port)
+      .then((list) => {
+        if (list.length === 0) return;
+        out(`[${new Date().toISOString()}] ${list.map((s) => `${s.name} #${s.oldest}..${s.newest} ${s.totalBytes} B`).join(' | ')}`);
+      })
+      .catch((err: Error) => out(`[${new Date().toISOString()}] stream manager not answering: ${err.message}`));
+  }, 30000);
+}

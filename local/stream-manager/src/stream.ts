@@ -1,0 +1,236 @@
+/**
+ * One message stream: its definition, its segments, the size and time limits,
+ * and the readers waiting for new messages.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { definitionToWire, Persistence, StrategyOnFull, type StreamDefinition } from './definition';
+import { RequestError, Status } from './protocol';
+import { encodeRecords, FileSegment, MemorySegment, RECORD_HEADER, type RecoveryReport, type Segment, type StoredMessage } from './segment';
+
+export interface StreamEvents {
+  /** Messages were lost to a limit: overwritten by OverwriteOldestData or expired by TTL. */
+  onDiscard?(stream: string, messages: number, reason: 'overwritten' | 'expired'): void;
+}
+
+interface Waiter {
+  wake(): void;
+}
+
+export class MessageStream {
+  private segments: Segment[] = [];
+  private waiters = new Set<Waiter>();
+  private dirty = false;
+  nextSeq = 0;
+
+  private constructor(
+    public definition: StreamDefinition,
+    /** Folder of a File stream; undefined for Memory. */
+    readonly dir: string | undefined,
+    private readonly events: StreamEvents,
+  ) {}
+
+  static definitionFile(dir: string): string {
+    return path.join(dir, 'definition.json');
+  }
+
+  static create(def: StreamDefinition, dir: string | undefined, events: StreamEvents): MessageStream {
+    const s = new MessageStream(def, def.persistence === Persistence.File ? dir : undefined, events);
+    if (s.dir) {
+      fs.mkdirSync(s.dir, { recursive: true });
+      s.saveDefinition();
+    }
+    s.segments.push(s.newSegment(0));
+    return s;
+  }
+
+  /** Re-open a File stream from its folder, cutting any torn tail. */
+  static recover(dir: string, events: StreamEvents): { stream: MessageStream; reports: RecoveryReport[] } {
+    const def = JSON.parse(fs.readFileSync(MessageStream.definitionFile(dir), 'utf8')) as StreamDefinition;
+    const s = new MessageStream(def, dir, events);
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => /^\d+\.seg$/.test(f))
+      .map((f) => ({ f, first: Number(f.slice(0, -4)) }))
+      .sort((a, b) => a.first - b.first);
+    const reports: RecoveryReport[] = [];
+    for (const { f, first } of files) {
+      const { segment, report } = FileSegment.recover(path.join(dir, f), first);
+      s.segments.push(segment);
+      reports.push(report);
+    }
+    if (s.segments.length === 0) s.segments.push(s.newSegment(0));
+    const last = s.segments[s.segments.length - 1];
+    s.nextSeq = last.firstSeq + last.count;
+    return { stream: s, reports };
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  get oldestSeq(): number {
+    for (const seg of this.segments) if (seg.count > 0) return seg.firstSeq;
+    return this.nextSeq;
+  }
+
+  get totalBytes(): number {
+    let n = 0;
+    for (const seg of this.segments) n += seg.bytes;
+    return n;
+  }
+
+  storageStatus(): Record<string, number> {
+    return { oldestSequenceNumber: this.oldestSeq, newestSequenceNumber: this.nextSeq - 1, totalBytes: this.totalBytes };
+  }
+
+  info(): Record<string, unknown> {
+    return { definition: definitionToWire(this.definition), storageStatus: this.storageStatus(), exportStatuses: [] };
+  }
+
+  /**
+   * Append one message and return its sequence number. With flushOnWrite the caller
+   * must call flush() before acknowledging (the server does it once per batch).
+   */
+  append(payload: Buffer, now: number): number {
+    const size = RECORD_HEADER + payload.length;
+    const def = this.definition;
+    if (size > def.maxSize) {
+      throw new RequestError(Status.InvalidRequest, `message of ${payload.length} bytes can never fit in stream ${def.name} (maxSize ${def.maxSize})`);
+    }
+    if (this.totalBytes + size > def.maxSize) {
+      if (def.strategyOnFull === StrategyOnFull.RejectNewData) {
+        throw new RequestError(
+          Status.InvalidRequest,
+          `stream ${def.name} is full: ${this.totalBytes} of ${def.maxSize} bytes used and strategyOnFull is RejectNewData`,
+        );
+      }
+      this.makeRoom(size);
+    }
+    let active = this.segments[this.segments.length - 1];
+    if (active.count > 0 && active.bytes + size > def.streamSegmentSize) {
+      active = this.roll();
+    }
+    const record: StoredMessage = { sequenceNumber: this.nextSeq, ingestTime: now, payload };
+    active.append([record], encodeRecords([record]));
+    this.nextSeq++;
+    if (def.flushOnWrite && this.dir) this.dirty = true;
+    for (const w of this.waiters) w.wake();
+    return record.sequenceNumber;
+  }
+
+  /** fsync what flushOnWrite appends wrote since the last flush. */
+  flush(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.segments[this.segments.length - 1].sync();
+  }
+
+  get needsFlush(): boolean {
+    return this.dirty;
+  }
+
+  /** Messages from `start` (raised to the oldest retained), at most `max`, at most ~`maxBytes` (at least one). */
+  read(start: number, max: number, maxBytes: number): StoredMessage[] {
+    let seq = Math.max(start, this.oldestSeq);
+    const out: StoredMessage[] = [];
+    let bytes = 0;
+    for (const seg of this.segments) {
+      if (out.length >= max || bytes >= maxBytes) break;
+      const segEnd = seg.firstSeq + seg.count;
+      if (seq >= segEnd || seg.count === 0) continue;
+      const from = Math.max(0, seq - seg.firstSeq);
+      for (const m of seg.read(from, max - out.length)) {
+        if (out.length > 0 && bytes + m.payload.length > maxBytes) return out;
+        out.push(m);
+        bytes += m.payload.length;
+      }
+      seq = segEnd;
+    }
+    return out;
+  }
+
+  /** Number of messages available from `start` (raised to the oldest retained). */
+  available(start: number): number {
+    return Math.max(0, this.nextSeq - Math.max(start, this.oldestSeq));
+  }
+
+  addWaiter(w: Waiter): void {
+    this.waiters.add(w);
+  }
+
+  removeWaiter(w: Waiter): void {
+    this.waiters.delete(w);
+  }
+
+  /** Apply a new definition (already checked by the caller for what may not change). */
+  update(def: StreamDefinition, now: number): void {
+    this.definition = def;
+    if (this.dir) this.saveDefinition();
+    if (this.totalBytes > def.maxSize && def.strategyOnFull === StrategyOnFull.OverwriteOldestData) this.makeRoom(0);
+    this.expire(now);
+  }
+
+  /** Drop segments whose newest message is older than the TTL. */
+  expire(now: number): void {
+    const ttl = this.definition.timeToLiveMillis;
+    if (ttl === undefined) return;
+    const cutoff = now - ttl;
+    const active = this.segments[this.segments.length - 1];
+    if (active.count > 0 && active.lastIngest < cutoff) this.roll();
+    let dropped = 0;
+    while (this.segments.length > 1 && this.segments[0].lastIngest < cutoff) {
+      const seg = this.segments.shift()!;
+      dropped += seg.count;
+      seg.remove();
+    }
+    if (dropped > 0) this.events.onDiscard?.(this.name, dropped, 'expired');
+  }
+
+  close(): void {
+    for (const seg of this.segments) seg.close();
+    for (const w of this.waiters) w.wake();
+  }
+
+  /** Remove the stream and all its stored data. */
+  destroy(): void {
+    this.close();
+    this.segments = [];
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private makeRoom(size: number): void {
+    let dropped = 0;
+    while (this.totalBytes + size > this.definition.maxSize) {
+      if (this.segments.length === 1) {
+        if (this.segments[0].count === 0) break;
+        this.roll();
+      }
+      const seg = this.segments.shift()!;
+      dropped += seg.count;
+      seg.remove();
+    }
+    if (dropped > 0) this.events.onDiscard?.(this.name, dropped, 'overwritten');
+  }
+
+  private roll(): Segment {
+    this.flush();
+    const seg = this.newSegment(this.nextSeq);
+    this.segments.push(seg);
+    return seg;
+  }
+
+  private newSegment(firstSeq: number): Segment {
+    return this.dir ? FileSegment.create(this.dir, firstSeq) : new MemorySegment(firstSeq);
+  }
+
+  private saveDefinition(): void {
+    const file = MessageStream.definitionFile(this.dir!);
+    const tmp = `${file}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    fs.writeSync(fd, JSON.stringify(this.definition, null, 2));
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  }
+}
