@@ -9,8 +9,8 @@
  *   watched, and every request has a timeout, so each call settles;
  * - a dropped connection is replaced on the next call, with capped, jittered
  *   backoff between failed attempts (no tight reconnect loops);
- * - TCP_NODELAY on the client socket: the SDK writes header and payload in two
- *   writes, which otherwise waits ~40 ms on delayed ACKs per request;
+ * - the SDK writes header and payload in two writes, which with Nagle's algorithm
+ *   waits ~40 ms on a delayed ACK for a lone request: the two are written as one;
  * - SDK exceptions become `StreamError`s with stable codes.
  */
 import type * as NetTypes from 'node:net';
@@ -370,7 +370,7 @@ export class StreamClient implements StreamWriter, StreamReader {
     const hooks: ConnectHooks = {
       onSocket: (socket) => {
         conn.socket = socket;
-        socket.setNoDelay(true);
+        coalesceWrites(socket, () => conn.inflight.size <= 1);
         socket.on('close', () => {
           if (conn.alive) {
             this.log.warn('Lost the connection to the stream manager; the next request reconnects.', { host: this.host, port: this.port });
@@ -431,6 +431,41 @@ export class StreamClient implements StreamWriter, StreamReader {
       conn.socket?.destroy();
     }
   }
+}
+
+/**
+ * The SDK writes each frame as two writes, the 5-byte header and then the payload. With
+ * Nagle's algorithm the payload waits for the ACK of the header, which the peer delays by
+ * up to 40 ms when it has nothing to send: a lone request took ~44 ms. So when a request is
+ * the only one in flight, its header is held back and written together with its payload
+ * (which the SDK writes right after it, in the same tick). Under pipelined load the writes
+ * pass through as they are: responses carry the ACKs, and Nagle packs many requests into
+ * each segment, which is what makes pipelined appends fast.
+ */
+function coalesceWrites(socket: NetTypes.Socket, alone: () => boolean): void {
+  const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  let header: Buffer | undefined;
+  (socket as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]): boolean => {
+    if (header) {
+      const h = header;
+      header = undefined;
+      if (Buffer.isBuffer(chunk)) return write(Buffer.concat([h, chunk]), ...rest);
+      write(h);
+      return write(chunk, ...rest);
+    }
+    if (Buffer.isBuffer(chunk) && chunk.length === 5 && rest.length === 0 && alone()) {
+      header = chunk;
+      // Should no payload follow within this tick, the header goes out alone.
+      process.nextTick(() => {
+        if (header === chunk) {
+          header = undefined;
+          write(chunk);
+        }
+      });
+      return true;
+    }
+    return write(chunk, ...rest);
+  };
 }
 
 function describeConnectError(err: unknown): string {

@@ -142,7 +142,8 @@ interface PendingRead {
 class Connection {
   private reader = new FrameReader();
   private state: 'version' | 'connect' | 'ready' | 'closed' = 'version';
-  private batch: Buffer[] | null = null;
+  private out: Buffer[] = [];
+  private flushScheduled = false;
   /** Set when the connection must end once the pending responses are written (a refused connect). */
   private endAfterWrite = false;
   private reads = new Set<PendingRead>();
@@ -174,7 +175,6 @@ class Connection {
   }
 
   private onData(chunk: Buffer): void {
-    this.batch = [];
     try {
       for (const ev of this.reader.push(chunk)) {
         if (this.state === 'closed' || this.endAfterWrite) return;
@@ -201,25 +201,38 @@ class Connection {
           this.dispatch(ev.op, req);
         }
       }
-    } finally {
-      const out = this.batch;
-      this.batch = null;
-      if (this.sm.dirty.size > 0) this.sm.flushDirty();
-      if (out && out.length > 0 && this.state !== 'closed') {
-        this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
-      }
-      if (this.endAfterWrite && this.state !== 'closed') {
-        this.state = 'closed';
-        for (const r of this.reads) r.cancel();
-        this.socket.end();
-      }
+    } catch (err) {
+      this.log.error('Unexpected error while handling a connection; closing it.', { err: String((err as Error)?.stack ?? err) });
+      this.destroy();
     }
   }
 
+  /**
+   * Responses are queued and written once per event-loop turn: under pipelined load many
+   * responses leave in one write, and flushOnWrite appends are fsynced (once for the
+   * whole turn) before any response acknowledges them.
+   */
   private send(frame: Buffer): void {
     if (this.state === 'closed') return;
-    if (this.batch) this.batch.push(frame);
-    else this.socket.write(frame);
+    this.out.push(frame);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushOut());
+    }
+  }
+
+  private flushOut(): void {
+    this.flushScheduled = false;
+    if (this.sm.dirty.size > 0) this.sm.flushDirty();
+    const out = this.out;
+    this.out = [];
+    if (this.state === 'closed') return;
+    if (out.length > 0) this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
+    if (this.endAfterWrite) {
+      this.state = 'closed';
+      for (const r of this.reads) r.cancel();
+      this.socket.end();
+    }
   }
 
   private connect(req: Record<string, unknown> & { requestId: string }): void {
