@@ -6,6 +6,7 @@
  *   tributary start [--port 8088] [--dir .tributary]
  */
 import * as path from 'node:path';
+import { runUntilSignal } from '../../components/core/src/lifecycle';
 import { createLogger } from '../../components/core/src/logger';
 import { LocalStreamManager } from '../stream-manager/src/server';
 import { intFlag, parseFlags, UsageError } from './args';
@@ -70,15 +71,14 @@ async function streamManager(argv: string[]): Promise<void> {
     ...(authToken ? { authToken } : {}),
     logger,
   });
-  await sm.start();
-  const stop = async (signal: string): Promise<void> => {
-    logger.info('Stopping the stream manager.', { signal });
-    await sm.close();
-    logger.info('Stream manager stopped; every stream is on disk.', { dir });
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  await runUntilSignal({
+    logger,
+    start: () => sm.start(),
+    stop: async () => {
+      await sm.close();
+      logger.info('Stream manager stopped; File streams are on disk.', { dir });
+    },
+  });
 }
 
 async function streams(argv: string[]): Promise<void> {

@@ -155,6 +155,16 @@ function payloadFor(i: number): Buffer {
   return Buffer.concat([Buffer.from(`#${i}:`), randomBytes(100 + ((i * 37) % 701))]);
 }
 
+/** Fail instead of hanging when the official client never settles a request. */
+async function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no response within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const quietLogger = (): StoreLogger & { errors: { msg: string; fields?: Record<string, unknown> }[] } => {
   const errors: { msg: string; fields?: Record<string, unknown> }[] = [];
   return { errors, info() {}, warn() {}, error: (msg, fields) => void errors.push({ msg, ...(fields ? { fields } : {}) }) };
@@ -180,6 +190,7 @@ describe('stream manager recovery: kill -9 during appends', () => {
     const failures: unknown[] = [];
     let inFlight = 0;
     let killed = false;
+    let armed = false;
 
     // Pipelined bursts: a new burst of 50 goes out whenever 50 or fewer are in flight, so the
     // server always has work queued. Acks are collected through .then only: after the kill the
@@ -195,12 +206,19 @@ describe('stream manager recovery: kill -9 during appends', () => {
             (seq) => {
               inFlight--;
               acked.set(seq, p);
-              if (!killed && acked.size >= KILL_AFTER) {
-                killed = true;
-                first.child.kill('SIGKILL');
-                resolve();
+              if (killed) return;
+              if (acked.size >= KILL_AFTER && !armed) {
+                // Keep the pipeline full and kill a few milliseconds later, at a point the test does
+                // not choose, so the server is (usually) in the middle of a batch.
+                armed = true;
+                setTimeout(() => {
+                  burst(); // one more burst right before the kill: the server cannot answer it
+                  killed = true;
+                  first.child.kill('SIGKILL');
+                  resolve();
+                }, 1 + Math.floor(Math.random() * 4));
               }
-              if (!killed && inFlight <= BURST) burst();
+              if (inFlight <= BURST) burst();
             },
             (err: unknown) => {
               inFlight--;
@@ -268,12 +286,10 @@ async function seed(dir: string, name = SEEDED): Promise<Buffer[]> {
   const sm = await startInProcess(dir);
   const c = await client(sm.port);
   await c.createMessageStream(fileStream(name, 1024, 1024 * 1024));
-  const payloads: Buffer[] = [];
-  for (let i = 0; i < SEED_COUNT; i++) {
-    const p = Buffer.concat([Buffer.from(`m${i}-`), randomBytes(60)]);
-    expect(await c.appendMessage(name, p)).toBe(i);
-    payloads.push(p);
-  }
+  // Pipelined on one connection (the bare official client waits ~40 ms on a delayed ACK per lone
+  // request), so the i-th append gets sequence number i.
+  const payloads = Array.from({ length: SEED_COUNT }, (_, i) => Buffer.concat([Buffer.from(`m${i}-`), randomBytes(60)]));
+  expect(await Promise.all(payloads.map((p) => c.appendMessage(name, p)))).toEqual(payloads.map((_, i) => i));
   closeClient(c);
   await stopInProcess(sm);
   expect(segmentFiles(dir, name).length).toBeGreaterThanOrEqual(3);
@@ -314,7 +330,7 @@ describe('stream manager recovery: torn or corrupt tail of the last segment', ()
       what: 'a complete record with a wrong checksum',
       tail: (nextSeq) => {
         const b = encodeRecords([{ sequenceNumber: nextSeq, ingestTime: Date.now(), payload: Buffer.from('torn record payload') }]);
-        b.writeUInt32LE(b.readUInt32LE(4) ^ 0x00010000, 4);
+        b[6] ^= 0x01; // one bit of the stored crc32
         return b;
       },
       reason: /checksum/,
@@ -414,6 +430,48 @@ describe('stream manager recovery: corruption inside the last segment', () => {
   );
 });
 
+describe('stream manager recovery: corruption inside an older segment', () => {
+  test('CURRENT BEHAVIOUR: a flipped payload byte in the middle of an older segment cuts the rest of that segment only; later segments are kept, reads skip the gap and minMessageCount counts only messages that exist', async () => {
+    const dir = newDir();
+    const payloads = await seed(dir);
+    const [firstFile, secondFile] = segmentFiles(dir, SEEDED);
+    const offs = recordOffsets(firstFile);
+    const k = Math.floor((offs.length - 1) / 2);
+    const secondSeq = Number(path.basename(secondFile, '.seg'));
+    const data = fs.readFileSync(firstFile);
+    data[offs[k] + RECORD_HEADER + 2] ^= 0x20;
+    fs.writeFileSync(firstFile, data);
+
+    const sm = await startInProcess(dir);
+    const report = sm.recovery.find((r) => r.file === firstFile)!;
+    expect(report.records).toBe(k);
+    expect(report.reason).toMatch(/checksum/);
+    expect(fs.statSync(firstFile).size).toBe(offs[k]);
+
+    const c = await client(sm.port);
+    const { oldest, newest } = await storage(c, SEEDED);
+    expect([oldest, newest]).toEqual([0, SEED_COUNT - 1]);
+    const present = [...Array.from({ length: k }, (_, i) => i), ...Array.from({ length: SEED_COUNT - secondSeq }, (_, i) => secondSeq + i)];
+    const read = async (start: number, min: number, max: number): Promise<number[]> =>
+      (
+        await c.readMessages(
+          SEEDED,
+          new ReadMessagesOptions().withDesiredStartSequenceNumber(start).withMinMessageCount(min).withMaxMessageCount(max).withReadTimeoutMillis(0),
+        )
+      ).map((m) => m.sequenceNumber!);
+    // Every surviving message, intact, with the gap skipped.
+    const all = await readRange(c, SEEDED, 0, newest);
+    expect(all.map((m) => m.seq)).toEqual(present);
+    for (const m of all) if (!m.payload.equals(payloads[m.seq])) throw new Error(`message ${m.seq} came back with a different payload`);
+    // A read that starts inside the gap continues at the next segment.
+    expect(await read(k, 2, 2)).toEqual([secondSeq, secondSeq + 1]);
+    // minMessageCount: asking for every message that exists works, one more is NotEnoughMessages.
+    expect(await read(0, present.length, present.length)).toEqual(present);
+    await expect(read(0, present.length + 1, present.length + 1)).rejects.toThrow(/at least/);
+    expect(await c.appendMessage(SEEDED, Buffer.from('next'))).toBe(SEED_COUNT);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // 4. a broken definition.json
 // ---------------------------------------------------------------------------------------------
@@ -423,34 +481,48 @@ describe('stream manager recovery: a stream folder with a broken definition.json
   const BAD = 'tributary.recovery.bad';
 
   test.each([
-    { what: 'not JSON', text: '{"name": "tributary.recovery.bad", "maxSize": 10' },
-    { what: 'an empty file', text: '' },
-    { what: 'JSON null', text: 'null' },
-    { what: 'an empty JSON object', text: '{}' },
-    { what: 'a JSON array', text: '[]' },
-    { what: 'a definition with an invalid name', text: '{"name": 42, "maxSize": 1048576, "streamSegmentSize": 1024, "strategyOnFull": 1, "persistence": 0, "flushOnWrite": false, "exportDefinition": {}}' },
-  ])('$what does not stop the server: the other streams are served, the broken folder is left untouched', async ({ text }) => {
+    { what: 'not JSON', text: () => '{"name": "tributary.recovery.bad", "maxSize": 10' },
+    { what: 'an empty file', text: () => '' },
+    { what: 'JSON null', text: () => 'null' },
+    { what: 'an empty JSON object', text: () => '{}' },
+    { what: 'a JSON array', text: () => '[]' },
+    {
+      what: 'a definition whose name is not a string',
+      text: () => '{"name": 42, "maxSize": 1048576, "streamSegmentSize": 1024, "strategyOnFull": 1, "persistence": 0, "flushOnWrite": false, "exportDefinition": {}}',
+    },
+    // A folder copied by hand: two folders claiming one name must not shadow each other.
+    { what: "a copy of another stream's definition", text: (dir: string) => fs.readFileSync(path.join(streamDir(dir, GOOD), 'definition.json'), 'utf8') },
+  ])('$what does not stop the server: the other streams are served, the broken folder is moved aside untouched', async ({ text }) => {
     const dir = newDir();
     const good = await seed(dir, GOOD);
     await seed(dir, BAD);
     const badDef = path.join(streamDir(dir, BAD), 'definition.json');
-    fs.writeFileSync(badDef, text);
+    const broken = text(dir);
+    fs.writeFileSync(badDef, broken);
     const badSegments = segmentFiles(dir, BAD).map((f) => [f, fs.readFileSync(f)] as const);
 
     const logger = quietLogger();
     const sm = await startInProcess(dir, logger);
+    // Checked in process first: a stream registered under a non-string name hangs the official client.
+    expect(sm.store.names()).toEqual([GOOD]);
     expect(logger.errors.some((e) => String(e.fields?.folder ?? '').endsWith(`s_${encodeURIComponent(BAD)}`))).toBe(true);
 
     const c = await client(sm.port);
-    expect(await c.listStreams()).toEqual([GOOD]);
+    expect(await within(5000, c.listStreams())).toEqual([GOOD]);
     await expectIntact(c, GOOD, good);
     expect(await c.appendMessage(GOOD, Buffer.from('still serving'))).toBe(SEED_COUNT);
     await c.createMessageStream(fileStream('tributary.recovery.new', 4096, 65536));
     expect(await c.appendMessage('tributary.recovery.new', Buffer.from('x'))).toBe(0);
-    expect((await c.listStreams()).sort()).toEqual([GOOD, 'tributary.recovery.new'].sort());
+    expect((await within(5000, c.listStreams())).sort()).toEqual([GOOD, 'tributary.recovery.new'].sort());
 
-    // Left untouched for a person to look at.
-    expect(fs.readFileSync(badDef, 'utf8')).toBe(text);
-    for (const [f, bytes] of badSegments) expect(fs.readFileSync(f).equals(bytes)).toBe(true);
+    // Moved aside untouched for a person to look at, so creating the name afresh wipes nothing.
+    const moved = fs.readdirSync(path.join(dir, 'quarantine')).filter((e) => e.startsWith(`s_${encodeURIComponent(BAD)}.`));
+    expect(moved).toHaveLength(1);
+    const movedDir = path.join(dir, 'quarantine', moved[0]);
+    expect(fs.readFileSync(path.join(movedDir, 'definition.json'), 'utf8')).toBe(broken);
+    for (const [f, bytes] of badSegments) expect(fs.readFileSync(path.join(movedDir, path.basename(f))).equals(bytes)).toBe(true);
+    await c.createMessageStream(fileStream(BAD, 4096, 65536));
+    expect(await c.appendMessage(BAD, Buffer.from('fresh'))).toBe(0);
+    expect(fs.readFileSync(path.join(movedDir, 'definition.json'), 'utf8')).toBe(broken);
   });
 });

@@ -83,8 +83,18 @@ describe('StreamClient against the local stream manager', () => {
     expect([status.oldest, status.newest]).toEqual([0, 9]);
   });
 
+  test('appends one at a time are not held up by a read waiting on the same connection', async () => {
+    await client.ensureStream({ name: 'mixed', strategyOnFull: 'RejectNewData' });
+    const waiting = client.read('mixed', { start: 1000, waitMs: 3000 });
+    // The bare client's lone request waits ~40 ms for a delayed ACK: 20 appends would take > 800 ms.
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) await client.append('mixed', Buffer.from(`m${i}`));
+    expect(Date.now() - t0).toBeLessThan(600);
+    expect(await waiting).toEqual([]);
+  });
+
   test('a full RejectNewData stream and an unknown stream give typed errors', async () => {
-    await client.ensureStream({ name: 'small', strategyOnFull: 'RejectNewData', maxSize: 1024, segmentSize: 1024 });
+    await client.ensureStream({ name: 'small', strategyOnFull: 'RejectNewData', maxSize: 2048, segmentSize: 1024 });
     let code = '';
     for (let i = 0; i < 20 && !code; i++) {
       code = await client.append('small', Buffer.alloc(200)).then(
@@ -95,6 +105,8 @@ describe('StreamClient against the local stream manager', () => {
     expect(code).toBe('stream_full');
     expect(await codeOf(client.append('nope', Buffer.from('x')))).toBe('stream_not_found');
     expect(await codeOf(client.describe('nope'))).toBe('stream_not_found');
+    // An invalid definition is reported as such, not as a missing stream.
+    expect(await codeOf(client.ensureStream({ name: 'bad ttl', strategyOnFull: 'RejectNewData', ttlMs: 1000 }))).toBe('stream_invalid_request');
   });
 
   test('a dropped connection fails the requests in flight at once, and the next call reconnects', async () => {

@@ -176,8 +176,12 @@ interface Connection {
   client: GuardedClient;
   socket?: NetTypes.Socket;
   inflight: Set<(err: StreamError) => void>;
+  /** Requests in flight that the server answers at once (not reads waiting for messages). */
+  prompt: number;
   alive: boolean;
 }
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const silentLogger: StreamClientLogger = { debug() {}, info() {}, warn() {} };
 
@@ -224,7 +228,9 @@ export class StreamClient implements StreamWriter, StreamReader {
       } catch (err) {
         // Someone else created it in between: fall through to compare and update.
         if (!(err instanceof StreamError && err.code === StreamErrorCode.InvalidRequest)) throw err;
-        status = await this.describe(spec.name);
+        status = await this.describe(spec.name).catch(() => {
+          throw err; // it was not that: the definition itself is invalid
+        });
       }
     }
     const have = status.spec;
@@ -325,11 +331,13 @@ export class StreamClient implements StreamWriter, StreamReader {
         settled = true;
         clearTimeout(timer);
         conn.inflight.delete(onLost);
+        if (prompt) conn.prompt--;
         if (err) reject(err);
         else resolve(value as T);
       };
       const onLost = (err: StreamError): void => settle(err);
-      const timeoutMs = this.requestTimeoutMs + extraWaitMs;
+      // setTimeout fires at once for delays above 2^31-1 ms.
+      const timeoutMs = Math.min(this.requestTimeoutMs + extraWaitMs, MAX_TIMER_MS);
       const timer = setTimeout(() => {
         const err = new StreamError(StreamErrorCode.Timeout, `stream manager did not answer ${what} within ${timeoutMs} ms`, {
           retryable: true,
@@ -340,6 +348,8 @@ export class StreamClient implements StreamWriter, StreamReader {
         this.drop(conn, new StreamError(StreamErrorCode.ConnectionLost, 'connection dropped after a request timed out', { retryable: true }));
       }, timeoutMs);
       conn.inflight.add(onLost);
+      const prompt = extraWaitMs === 0;
+      if (prompt) conn.prompt++;
       fn(conn.client).then(
         (v) => settle(undefined, v),
         (e: unknown) => settle(mapError(e, what, fields)),
@@ -366,11 +376,11 @@ export class StreamClient implements StreamWriter, StreamReader {
   }
 
   private async open(): Promise<Connection> {
-    const conn: Connection = { client: undefined as unknown as GuardedClient, inflight: new Set(), alive: false };
+    const conn: Connection = { client: undefined as unknown as GuardedClient, inflight: new Set(), prompt: 0, alive: false };
     const hooks: ConnectHooks = {
       onSocket: (socket) => {
         conn.socket = socket;
-        coalesceWrites(socket, () => conn.inflight.size <= 1);
+        coalesceWrites(socket, () => conn.prompt <= 1);
         socket.on('close', () => {
           if (conn.alive) {
             this.log.warn('Lost the connection to the stream manager; the next request reconnects.', { host: this.host, port: this.port });
@@ -379,7 +389,21 @@ export class StreamClient implements StreamWriter, StreamReader {
         });
       },
     };
-    const client = new GuardedClient({ host: this.host, port: this.port, logger: sdkLogger(this.log) }, hooks);
+    const client = new GuardedClient(
+      {
+        host: this.host,
+        port: this.port,
+        logger: sdkLogger(this.log),
+        // A socket error, or the SDK's read loop dying on a frame it cannot handle: every later
+        // request on this connection would hang, so replace it now.
+        onErrorCb: (err: unknown) => {
+          if (conn.alive) {
+            this.drop(conn, new StreamError(StreamErrorCode.ConnectionLost, `stream manager connection failed: ${describeConnectError(err)}`, { cause: err, retryable: true }));
+          }
+        },
+      },
+      hooks,
+    );
     conn.client = client;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -437,7 +461,8 @@ export class StreamClient implements StreamWriter, StreamReader {
  * The SDK writes each frame as two writes, the 5-byte header and then the payload. With
  * Nagle's algorithm the payload waits for the ACK of the header, which the peer delays by
  * up to 40 ms when it has nothing to send: a lone request took ~44 ms. So when a request is
- * the only one in flight, its header is held back and written together with its payload
+ * the only one in flight that the server answers at once (reads waiting for messages do not
+ * count), its header is held back and written together with its payload
  * (which the SDK writes right after it, in the same tick). Under pipelined load the writes
  * pass through as they are: responses carry the ACKs, and Nagle packs many requests into
  * each segment, which is what makes pipelined appends fast.

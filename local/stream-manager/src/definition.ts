@@ -3,6 +3,7 @@
  * enums), validated and filled with the documented defaults
  * (research/stream-manager.md §3).
  */
+import { createHash } from 'node:crypto';
 import { RequestError, Status } from './protocol';
 
 export const Persistence = { File: 0, Memory: 1 } as const;
@@ -122,4 +123,14 @@ export function definitionToWire(def: StreamDefinition): Record<string, unknown>
   };
   if (def.timeToLiveMillis !== undefined) out.timeToLiveMillis = def.timeToLiveMillis;
   return out;
+}
+
+/**
+ * Folder name of a File stream under `<store>/streams/`. Names may hold spaces and commas, so
+ * they are escaped; an escaped name too long for a file name (255 bytes) is replaced by a hash
+ * (the definition inside the folder still holds the name).
+ */
+export function streamFolderName(name: string): string {
+  const escaped = encodeURIComponent(name);
+  return escaped.length <= 200 ? `s_${escaped}` : `h_${createHash('sha256').update(name).digest('hex')}`;
 }

@@ -33,8 +33,20 @@ export interface Segment {
   /** Messages [firstSeq + from, firstSeq + from + n). */
   read(from: number, n: number): StoredMessage[];
   sync(): void;
+  /** Release what an older (no longer written) segment need not hold: its file descriptor. */
+  seal(): void;
   close(): void;
   remove(): void;
+}
+
+/** fsync a directory, so that files created or removed in it stay so after a power cut. */
+export function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export function encodeRecords(records: StoredMessage[]): Buffer {
@@ -72,6 +84,7 @@ export class MemorySegment implements Segment {
     return this.messages.slice(from, from + n);
   }
   sync(): void {}
+  seal(): void {}
   close(): void {}
   remove(): void {
     this.messages = [];
@@ -86,6 +99,10 @@ export interface RecoveryReport {
   reason?: string;
 }
 
+/**
+ * Only the segment being written keeps its file open; older ones open for the span of a read,
+ * so a stream of many small segments does not hold a descriptor for each.
+ */
 export class FileSegment implements Segment {
   /** Byte offset of every record; offsets[count] is the end of the last one. */
   private offsets: number[] = [0];
@@ -104,6 +121,7 @@ export class FileSegment implements Segment {
   static create(dir: string, firstSeq: number): FileSegment {
     const file = path.join(dir, FileSegment.fileName(firstSeq));
     const fd = fs.openSync(file, 'a+');
+    fsyncDir(dir);
     return new FileSegment(firstSeq, file, fd);
   }
 
@@ -141,7 +159,6 @@ export class FileSegment implements Segment {
     if (truncatedBytes > 0) {
       fs.truncateSync(file, off);
     }
-    seg.fd = fs.openSync(file, 'a+');
     return { segment: seg, report: { file, records: seg.count, truncatedBytes, ...(reason ? { reason } : {}) } };
   }
 
@@ -154,7 +171,15 @@ export class FileSegment implements Segment {
   }
 
   append(records: StoredMessage[], encoded: Buffer): void {
-    fs.writeSync(this.fd, encoded, 0, encoded.length);
+    if (this.fd < 0) this.fd = fs.openSync(this.file, 'a+');
+    let done = 0;
+    try {
+      // A short write (disk full) must not leave a torn record behind an acknowledged one.
+      while (done < encoded.length) done += fs.writeSync(this.fd, encoded, done, encoded.length - done);
+    } catch (err) {
+      if (done > 0) fs.ftruncateSync(this.fd, this.bytes);
+      throw err;
+    }
     let end = this.bytes;
     for (const r of records) {
       end += RECORD_HEADER + r.payload.length;
@@ -168,11 +193,16 @@ export class FileSegment implements Segment {
     if (to <= from) return [];
     const start = this.offsets[from];
     const buf = Buffer.allocUnsafe(this.offsets[to] - start);
-    let got = 0;
-    while (got < buf.length) {
-      const r = fs.readSync(this.fd, buf, got, buf.length - got, start + got);
-      if (r === 0) throw new Error(`segment ${this.file} is shorter than its index`);
-      got += r;
+    const fd = this.fd >= 0 ? this.fd : fs.openSync(this.file, 'r');
+    try {
+      let got = 0;
+      while (got < buf.length) {
+        const r = fs.readSync(fd, buf, got, buf.length - got, start + got);
+        if (r === 0) throw new Error(`segment ${this.file} is shorter than its index`);
+        got += r;
+      }
+    } finally {
+      if (fd !== this.fd) fs.closeSync(fd);
     }
     const out: StoredMessage[] = new Array(to - from);
     let off = 0;
@@ -189,7 +219,11 @@ export class FileSegment implements Segment {
   }
 
   sync(): void {
-    fs.fdatasyncSync(this.fd);
+    if (this.fd >= 0) fs.fdatasyncSync(this.fd);
+  }
+
+  seal(): void {
+    this.close();
   }
 
   close(): void {
@@ -197,6 +231,7 @@ export class FileSegment implements Segment {
     this.fd = -1;
   }
 
+  /** Delete the file (the caller fsyncs the directory once for a batch of removals). */
   remove(): void {
     this.close();
     fs.rmSync(this.file, { force: true });

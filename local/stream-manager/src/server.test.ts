@@ -243,6 +243,65 @@ describe('local stream manager through the official client', () => {
     expect(fs.statSync(path.join(dir, 'streams', 's_durable', seg)).size).toBe(20 * 24 + 2 * 10 + 3 * 10);
   });
 
+  test('an append to a flushOnWrite stream and its delete in the same turn do not bring the server down', async () => {
+    await c.createMessageStream(def('fsynced').withFlushOnWrite(true));
+    const other = await officialClient(sm.port);
+    try {
+      const appended = c.appendMessage('fsynced', Buffer.from('x')).then(
+        () => 'ok',
+        () => 'failed',
+      );
+      const deleted = other.deleteMessageStream('fsynced');
+      await Promise.all([appended, deleted]);
+      expect(await c.listStreams()).toEqual([]);
+      await c.createMessageStream(def('fsynced').withFlushOnWrite(true));
+      expect(await c.appendMessage('fsynced', Buffer.from('y'))).toBe(0);
+    } finally {
+      other.close();
+    }
+  });
+
+  test('a 255-character name and a name of spaces work and survive a restart', async () => {
+    const long = 'x'.repeat(255);
+    const spaces = ' '.repeat(90);
+    await c.createMessageStream(def(long));
+    await c.createMessageStream(def(spaces));
+    await c.appendMessage(long, Buffer.from('long'));
+    await c.appendMessage(spaces, Buffer.from('spaces'));
+    c.close();
+    await sm.close();
+    sm = await startStreamManager({ dir });
+    c = await officialClient(sm.port);
+    expect((await c.listStreams()).sort()).toEqual([spaces, long].sort());
+    expect((await c.readMessages(long))[0].payload.toString()).toBe('long');
+    expect((await c.readMessages(spaces))[0].payload.toString()).toBe('spaces');
+  });
+
+  test('a segment size not below maxSize is refused at create', async () => {
+    await expect(c.createMessageStream(def('seg').withMaxSize(4096).withStreamSegmentSize(4096))).rejects.toThrow(/streamSegmentSize 4096 must be below maxSize 4096/);
+  });
+
+  test('older segments do not keep file descriptors open', async () => {
+    const fds = (): number => fs.readdirSync('/proc/self/fd').length;
+    await c.createMessageStream(def('many').withStreamSegmentSize(1024).withMaxSize(1 << 20));
+    const before = fds();
+    await Promise.all(Array.from({ length: 400 }, () => c.appendMessage('many', Buffer.alloc(300, 1))));
+    expect(fs.readdirSync(path.join(dir, 'streams', 's_many')).length).toBeGreaterThan(100);
+    expect(fds() - before).toBeLessThan(5);
+    const all = await c.readMessages('many', opts(0, 400, 400));
+    expect(all).toHaveLength(400);
+  });
+
+  test('a read timeout above 2^31 ms waits (it is not cut to nothing)', async () => {
+    await c.createMessageStream(def('long-wait'));
+    let settled = false;
+    const reading = c.readMessages('long-wait', opts(0, 1, 1, 2 ** 32)).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(settled).toBe(false);
+    await c.appendMessage('long-wait', Buffer.from('woke'));
+    expect((await reading)[0].payload.toString()).toBe('woke');
+  });
+
   test('garbage on one connection closes only that connection', async () => {
     await c.createMessageStream(def('ok'));
     const junk = net.createConnection({ port: sm.port, host: '127.0.0.1' });
@@ -281,6 +340,20 @@ describe('local stream manager through the official client', () => {
 });
 
 describe('local stream manager options', () => {
+  test('a read returns at least minMessageCount even past the response byte cap', async () => {
+    const sm = await startStreamManager({ maxResponseBytes: 1000 });
+    const c = await officialClient(sm.port);
+    try {
+      await c.createMessageStream(def('capped'));
+      await Promise.all(Array.from({ length: 5 }, () => c.appendMessage('capped', Buffer.alloc(600, 2))));
+      expect(await c.readMessages('capped', opts(0, 3, 5))).toHaveLength(3);
+      expect(await c.readMessages('capped', opts(0, 1, 5))).toHaveLength(1);
+    } finally {
+      c.close();
+      await sm.close();
+    }
+  });
+
   test('with an auth token, a client without it is refused and one with it connects', async () => {
     const sm = await startStreamManager({ authToken: 'secret-token' });
     const saved = process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN;

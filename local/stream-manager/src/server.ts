@@ -103,7 +103,13 @@ export class LocalStreamManager {
   /** Run TTL expiry now (also runs on a timer). */
   sweep(): void {
     const now = this.now();
-    for (const s of this.store.all()) s.expire(now);
+    for (const s of this.store.all()) {
+      try {
+        s.expire(now);
+      } catch (err) {
+        this.log.error('Could not expire old messages of a stream; will try again.', { stream: s.name, err: String(err) });
+      }
+    }
   }
 
   /** Stop listening, drop every connection, close the segment files. */
@@ -118,9 +124,21 @@ export class LocalStreamManager {
     this.store.close();
   }
 
-  flushDirty(): void {
-    for (const s of this.dirty) s.flush();
+  /** fsync the flushOnWrite streams written this turn. Returns the streams whose fsync failed. */
+  flushDirty(): Set<MessageStream> {
+    const failed = new Set<MessageStream>();
+    for (const s of this.dirty) {
+      try {
+        s.flush();
+      } catch (err) {
+        // After a failed fsync the kernel may have dropped the data: the stream takes no more appends.
+        s.broken = String((err as Error)?.message ?? err);
+        failed.add(s);
+        this.log.error('fsync of a flushOnWrite stream failed; its appends of this turn are answered with an error.', { stream: s.name, err: String(err) });
+      }
+    }
     this.dirty.clear();
+    return failed;
   }
 
   private accept(socket: net.Socket): void {
@@ -135,6 +153,11 @@ export class LocalStreamManager {
   }
 }
 
+/** A response decided when the queue is written: after the fsync of a flushOnWrite append. */
+interface DurableAck {
+  frame(): Buffer;
+}
+
 interface PendingRead {
   cancel(): void;
 }
@@ -142,7 +165,7 @@ interface PendingRead {
 class Connection {
   private reader = new FrameReader();
   private state: 'version' | 'connect' | 'ready' | 'closed' = 'version';
-  private out: Buffer[] = [];
+  private out: (Buffer | DurableAck)[] = [];
   private flushScheduled = false;
   /** Set when the connection must end once the pending responses are written (a refused connect). */
   private endAfterWrite = false;
@@ -212,7 +235,7 @@ class Connection {
    * responses leave in one write, and flushOnWrite appends are fsynced (once for the
    * whole turn) before any response acknowledges them.
    */
-  private send(frame: Buffer): void {
+  private send(frame: Buffer | DurableAck): void {
     if (this.state === 'closed') return;
     this.out.push(frame);
     if (!this.flushScheduled) {
@@ -224,7 +247,7 @@ class Connection {
   private flushOut(): void {
     this.flushScheduled = false;
     if (this.sm.dirty.size > 0) this.sm.flushDirty();
-    const out = this.out;
+    const out = this.out.map((f) => (Buffer.isBuffer(f) ? f : f.frame()));
     this.out = [];
     if (this.state === 'closed') return;
     if (out.length > 0) this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
@@ -297,9 +320,12 @@ class Connection {
       case Op.UpdateMessageStream:
         store.update(req.definition, this.sm.now());
         return {};
-      case Op.DeleteMessageStream:
-        store.delete(validateStreamName(req.name));
+      case Op.DeleteMessageStream: {
+        const name = validateStreamName(req.name);
+        this.sm.dirty.delete(store.get(name));
+        store.delete(name);
         return {};
+      }
       case Op.DescribeMessageStream:
         return { messageStreamInfo: store.get(validateStreamName(req.name)).info() };
       case Op.ListStreams:
@@ -311,9 +337,18 @@ class Connection {
           throw new RequestError(Status.InvalidRequest, 'payload must be a non-empty byte string');
         }
         const seq = stream.append(Buffer.isBuffer(payload) ? payload : Buffer.from(payload), this.sm.now());
-        if (stream.needsFlush) this.sm.dirty.add(stream);
         this.sm.stats.appends++;
-        return { sequenceNumber: seq };
+        if (!stream.needsFlush) return { sequenceNumber: seq };
+        // flushOnWrite: acknowledged only once the fsync of this turn has succeeded.
+        this.sm.dirty.add(stream);
+        const requestId = req.requestId;
+        this.send({
+          frame: () =>
+            stream.broken
+              ? encodeFrame(Op.AppendMessageResponse, { requestId, status: Status.UnknownFailure, errorMessage: `could not fsync stream ${stream.name}: ${stream.broken}` })
+              : encodeFrame(Op.AppendMessageResponse, { requestId, status: Status.Success, sequenceNumber: seq }),
+        });
+        return undefined;
       }
       case Op.ReadMessages:
         this.read(req);
@@ -330,10 +365,11 @@ class Connection {
     const start = optInt(o.desiredStartSequenceNumber, 'desiredStartSequenceNumber', 0, 0);
     const min = optInt(o.minMessageCount, 'minMessageCount', 1, 1);
     const max = optInt(o.maxMessageCount, 'maxMessageCount', Math.max(min, 1), 1);
-    const timeout = optInt(o.readTimeoutMillis, 'readTimeoutMillis', 0, 0);
+    // setTimeout fires at once above 2^31-1 ms.
+    const timeout = Math.min(optInt(o.readTimeoutMillis, 'readTimeoutMillis', 0, 0), 2 ** 31 - 1);
     if (min > max) throw new RequestError(Status.InvalidRequest, `minMessageCount ${min} is above maxMessageCount ${max}`);
     const respond = (): void => {
-      const messages = stream.read(start, max, this.sm.maxResponseBytes).map((m) => ({
+      const messages = stream.read(start, max, this.sm.maxResponseBytes, min).map((m) => ({
         streamName: name,
         sequenceNumber: m.sequenceNumber,
         ingestTime: m.ingestTime,

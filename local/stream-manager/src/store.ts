@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { normaliseDefinition, Persistence, type StreamDefinition } from './definition';
+import { normaliseDefinition, Persistence, streamFolderName, type StreamDefinition } from './definition';
 import { RequestError, Status } from './protocol';
 import type { RecoveryReport } from './segment';
 import { MessageStream, type StreamEvents } from './stream';
@@ -15,9 +15,9 @@ export interface StoreLogger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** Folder of a stream under the store: names may hold spaces and commas, so they are escaped. */
+/** Folder of a File stream under the store. */
 export function streamFolder(root: string, name: string): string {
-  return path.join(root, 'streams', `s_${encodeURIComponent(name)}`);
+  return path.join(root, 'streams', streamFolderName(name));
 }
 
 export class StreamStore {
@@ -38,7 +38,7 @@ export class StreamStore {
     const all: RecoveryReport[] = [];
     for (const entry of fs.readdirSync(dir)) {
       const folder = path.join(dir, entry);
-      if (!entry.startsWith('s_') || !fs.existsSync(MessageStream.definitionFile(folder))) continue;
+      if (!/^[sh]_/.test(entry) || !fs.existsSync(MessageStream.definitionFile(folder))) continue;
       try {
         const { stream, reports } = MessageStream.recover(folder, this.events);
         this.streams.set(stream.name, stream);
@@ -55,7 +55,16 @@ export class StreamStore {
         }
         all.push(...reports);
       } catch (err) {
-        this.logger.error('Could not recover a stream folder; it is left untouched.', { folder, err: String(err) });
+        // Moved aside, not deleted: a later create of the same name must not wipe what it holds.
+        const quarantine = path.join(this.root, 'quarantine');
+        const movedTo = path.join(quarantine, `${entry}.${new Date().toISOString().replace(/[:.]/g, '-')}`);
+        fs.mkdirSync(quarantine, { recursive: true });
+        fs.renameSync(folder, movedTo);
+        this.logger.error('Could not recover a stream folder; moved it aside untouched for a person to look at.', {
+          folder,
+          movedTo,
+          err: String(err),
+        });
       }
     }
     return all;
@@ -81,6 +90,7 @@ export class StreamStore {
 
   create(raw: unknown): MessageStream {
     const def = normaliseDefinition(raw);
+    checkSegmentSize(def);
     if (this.streams.has(def.name)) {
       throw new RequestError(Status.InvalidRequest, `stream ${JSON.stringify(def.name)} already exists`);
     }
@@ -101,9 +111,7 @@ export class StreamStore {
     if (def.maxSize < s.totalBytes) {
       throw new RequestError(Status.InvalidRequest, `maxSize ${def.maxSize} is below the ${s.totalBytes} bytes stream ${def.name} holds`);
     }
-    if (def.streamSegmentSize >= def.maxSize) {
-      throw new RequestError(Status.InvalidRequest, `streamSegmentSize ${def.streamSegmentSize} must be below maxSize ${def.maxSize}`);
-    }
+    checkSegmentSize(def);
     s.update(def, now);
     return s;
   }
@@ -117,5 +125,12 @@ export class StreamStore {
   close(): void {
     for (const s of this.streams.values()) s.close();
     this.streams.clear();
+  }
+}
+
+/** Data is deleted segment by segment, so a segment must be smaller than the stream. */
+function checkSegmentSize(def: StreamDefinition): void {
+  if (def.streamSegmentSize >= def.maxSize) {
+    throw new RequestError(Status.InvalidRequest, `streamSegmentSize ${def.streamSegmentSize} must be below maxSize ${def.maxSize}`);
   }
 }

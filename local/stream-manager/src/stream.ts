@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { definitionToWire, Persistence, StrategyOnFull, type StreamDefinition } from './definition';
+import { definitionToWire, normaliseDefinition, Persistence, StrategyOnFull, streamFolderName, type StreamDefinition } from './definition';
 import { RequestError, Status } from './protocol';
-import { encodeRecords, FileSegment, MemorySegment, RECORD_HEADER, type RecoveryReport, type Segment, type StoredMessage } from './segment';
+import { encodeRecords, FileSegment, fsyncDir, MemorySegment, RECORD_HEADER, type RecoveryReport, type Segment, type StoredMessage } from './segment';
 
 export interface StreamEvents {
   /** Messages were lost to a limit: overwritten by OverwriteOldestData or expired by TTL. */
@@ -21,7 +21,11 @@ export class MessageStream {
   private segments: Segment[] = [];
   private waiters = new Set<Waiter>();
   private dirty = false;
+  /** Bytes held by all segments, kept as a running total (it is checked on every append). */
+  private bytes = 0;
   nextSeq = 0;
+  /** Set when an fsync failed: what was written may be lost, so appends are refused until restart. */
+  broken?: string;
 
   private constructor(
     public definition: StreamDefinition,
@@ -46,7 +50,12 @@ export class MessageStream {
 
   /** Re-open a File stream from its folder, cutting any torn tail. */
   static recover(dir: string, events: StreamEvents): { stream: MessageStream; reports: RecoveryReport[] } {
-    const def = JSON.parse(fs.readFileSync(MessageStream.definitionFile(dir), 'utf8')) as StreamDefinition;
+    // Validate what was read back: a broken definition must not register a stream named `undefined`
+    // (it hangs the official client's listStreams) or shadow another folder's stream of the same name.
+    const def = normaliseDefinition(JSON.parse(fs.readFileSync(MessageStream.definitionFile(dir), 'utf8')));
+    if (def.persistence !== Persistence.File || path.basename(dir) !== streamFolderName(def.name)) {
+      throw new Error(`definition.json describes ${JSON.stringify(def.name)} (persistence ${def.persistence}), not the File stream of folder ${path.basename(dir)}`);
+    }
     const s = new MessageStream(def, dir, events);
     const files = fs
       .readdirSync(dir)
@@ -57,6 +66,7 @@ export class MessageStream {
     for (const { f, first } of files) {
       const { segment, report } = FileSegment.recover(path.join(dir, f), first);
       s.segments.push(segment);
+      s.bytes += segment.bytes;
       reports.push(report);
     }
     if (s.segments.length === 0) s.segments.push(s.newSegment(0));
@@ -75,9 +85,7 @@ export class MessageStream {
   }
 
   get totalBytes(): number {
-    let n = 0;
-    for (const seg of this.segments) n += seg.bytes;
-    return n;
+    return this.bytes;
   }
 
   storageStatus(): Record<string, number> {
@@ -93,6 +101,7 @@ export class MessageStream {
    * must call flush() before acknowledging (the server does it once per batch).
    */
   append(payload: Buffer, now: number): number {
+    if (this.broken) throw new RequestError(Status.UnknownFailure, `stream ${this.name} cannot take appends after a storage error (${this.broken}); restart the stream manager`);
     const size = RECORD_HEADER + payload.length;
     const def = this.definition;
     if (size > def.maxSize) {
@@ -112,7 +121,9 @@ export class MessageStream {
       active = this.roll();
     }
     const record: StoredMessage = { sequenceNumber: this.nextSeq, ingestTime: now, payload };
-    active.append([record], encodeRecords([record]));
+    const encoded = encodeRecords([record]);
+    active.append([record], encoded);
+    this.bytes += encoded.length;
     this.nextSeq++;
     if (def.flushOnWrite && this.dir) this.dirty = true;
     for (const w of this.waiters) w.wake();
@@ -123,15 +134,18 @@ export class MessageStream {
   flush(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    this.segments[this.segments.length - 1].sync();
+    this.segments.at(-1)?.sync();
   }
 
   get needsFlush(): boolean {
     return this.dirty;
   }
 
-  /** Messages from `start` (raised to the oldest retained), at most `max`, at most ~`maxBytes` (at least one). */
-  read(start: number, max: number, maxBytes: number): StoredMessage[] {
+  /**
+   * Messages from `start` (raised to the oldest retained), at most `max`; past `min` messages,
+   * no more than `maxBytes` of payload.
+   */
+  read(start: number, max: number, maxBytes: number, min = 1): StoredMessage[] {
     let seq = Math.max(start, this.oldestSeq);
     const out: StoredMessage[] = [];
     let bytes = 0;
@@ -141,7 +155,7 @@ export class MessageStream {
       if (seq >= segEnd || seg.count === 0) continue;
       const from = Math.max(0, seq - seg.firstSeq);
       for (const m of seg.read(from, max - out.length)) {
-        if (out.length > 0 && bytes + m.payload.length > maxBytes) return out;
+        if (out.length >= min && bytes + m.payload.length > maxBytes) return out;
         out.push(m);
         bytes += m.payload.length;
       }
@@ -152,7 +166,16 @@ export class MessageStream {
 
   /** Number of messages available from `start` (raised to the oldest retained). */
   available(start: number): number {
-    return Math.max(0, this.nextSeq - Math.max(start, this.oldestSeq));
+    // Counted per segment: after recovery cut a damaged older segment, its tail is a gap that
+    // nextSeq - start would count as messages (and a read could return fewer than minMessageCount).
+    let n = 0;
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const seg = this.segments[i];
+      const end = seg.firstSeq + seg.count;
+      if (end <= start) break;
+      n += end - Math.max(start, seg.firstSeq);
+    }
+    return n;
   }
 
   addWaiter(w: Waiter): void {
@@ -180,11 +203,12 @@ export class MessageStream {
     if (active.count > 0 && active.lastIngest < cutoff) this.roll();
     let dropped = 0;
     while (this.segments.length > 1 && this.segments[0].lastIngest < cutoff) {
-      const seg = this.segments.shift()!;
-      dropped += seg.count;
-      seg.remove();
+      dropped += this.removeOldest();
     }
-    if (dropped > 0) this.events.onDiscard?.(this.name, dropped, 'expired');
+    if (dropped > 0) {
+      if (this.dir) fsyncDir(this.dir);
+      this.events.onDiscard?.(this.name, dropped, 'expired');
+    }
   }
 
   close(): void {
@@ -196,6 +220,7 @@ export class MessageStream {
   destroy(): void {
     this.close();
     this.segments = [];
+    this.bytes = 0;
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -206,15 +231,25 @@ export class MessageStream {
         if (this.segments[0].count === 0) break;
         this.roll();
       }
-      const seg = this.segments.shift()!;
-      dropped += seg.count;
-      seg.remove();
+      dropped += this.removeOldest();
     }
-    if (dropped > 0) this.events.onDiscard?.(this.name, dropped, 'overwritten');
+    if (dropped > 0) {
+      if (this.dir) fsyncDir(this.dir);
+      this.events.onDiscard?.(this.name, dropped, 'overwritten');
+    }
+  }
+
+  /** Delete the oldest segment; returns how many messages it held. */
+  private removeOldest(): number {
+    const seg = this.segments.shift()!;
+    this.bytes -= seg.bytes;
+    seg.remove();
+    return seg.count;
   }
 
   private roll(): Segment {
     this.flush();
+    this.segments.at(-1)?.seal();
     const seg = this.newSegment(this.nextSeq);
     this.segments.push(seg);
     return seg;
@@ -232,5 +267,6 @@ export class MessageStream {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fs.renameSync(tmp, file);
+    fsyncDir(this.dir!);
   }
 }
