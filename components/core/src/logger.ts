@@ -70,8 +70,18 @@ interface SharedState {
   readonly clock: Clock;
 }
 
+/** Once per stream: a closed stdout (EPIPE, the reader went away) must not crash the component. */
+const guardedStreams = new WeakSet<object>();
+function ignoreWriteErrors(sink: LogSink): void {
+  const s = sink as { on?: (ev: string, fn: (err: Error) => void) => unknown };
+  if (typeof s.on !== 'function' || guardedStreams.has(sink)) return;
+  guardedStreams.add(sink);
+  s.on('error', () => undefined);
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const env = options.env ?? process.env;
+  ignoreWriteErrors(options.stream ?? process.stdout);
   const envLevel = parseLogLevel(env.LOG_LEVEL);
   const state: SharedState = {
     level: envLevel ?? options.level ?? 'info',

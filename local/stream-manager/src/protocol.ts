@@ -8,7 +8,7 @@
  * (never null), numbers stay below 2^53, payloads are byte strings, and a payload
  * is never empty.
  */
-import { Decoder, Encoder } from 'cbor-x';
+import * as cbor from 'cbor';
 
 export const CONNECT_VERSION = 1;
 export const PROTOCOL_VERSION = '1.1.0';
@@ -82,16 +82,21 @@ export class RequestError extends Error {
   }
 }
 
-const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false, pack: false });
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: true, int64AsNumber: true } as ConstructorParameters<typeof Decoder>[0]);
+/**
+ * cbor's encoder is a stream whose default highWaterMark (16 KiB) silently truncates larger
+ * items: lift it to the frame cap. (The option reaches the underlying Transform; the typings
+ * do not list it.)
+ */
+const ENCODE_OPTIONS = { highWaterMark: MAX_FRAME_LENGTH } as unknown as Parameters<typeof cbor.encodeOne>[1];
 
+/** Decodes one CBOR item; trailing bytes or a truncated item throw. */
 export function decodePayload(payload: Buffer): unknown {
-  return decoder.decode(payload);
+  return cbor.decodeFirstSync(payload, { extendedResults: false, required: true });
 }
 
 /** One encoded frame: header and CBOR payload in a single buffer. */
 export function encodeFrame(op: number, body: Record<string, unknown>): Buffer {
-  const payload = encoder.encode(body);
+  const payload = cbor.encodeOne(body, ENCODE_OPTIONS);
   const frame = Buffer.allocUnsafe(5 + payload.length);
   frame.writeInt32BE(payload.length + 1, 0);
   frame.writeInt8(op, 4);
