@@ -10,7 +10,7 @@ import { runUntilSignal } from '../../components/core/src/lifecycle';
 import { createLogger } from '../../components/core/src/logger';
 import { LocalStreamManager } from '../stream-manager/src/server';
 import { intFlag, parseFlags, UsageError } from './args';
-import { LocalRunner, waitForPort, type Piece } from './runner';
+import { LocalRunner, portAnswers, waitForPort, type Piece } from './runner';
 import { formatStreams, listStreams } from './streams-command';
 
 const USAGE = `usage:
@@ -101,6 +101,9 @@ async function start(argv: string[]): Promise<void> {
       ready: () => waitForPort(host, port),
     },
   ];
+  if (await portAnswers(host, port)) {
+    throw new Error(`something already listens on ${host}:${port} (another stream manager?); stop it or pass --port`);
+  }
   const runner = new LocalRunner(path.join(dir, 'logs'));
   const out = (l: string): void => void process.stdout.write(`${l}\n`);
   out(`Tributary local chain (stop with Ctrl-C)`);

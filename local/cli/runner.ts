@@ -95,19 +95,23 @@ export class LocalRunner {
   }
 }
 
+/** True when host:port accepts a TCP connection. */
+export function portAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = net.createConnection({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
 /** Resolves once host:port accepts a TCP connection; rejects after `timeoutMs`. */
 export async function waitForPort(host: string, port: number, timeoutMs = 15000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.createConnection({ host, port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await portAnswers(host, port)) return;
     if (Date.now() > deadline) throw new Error(`nothing is listening on ${host}:${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,0 +1,91 @@
+/**
+ * The `tributary` command as a user runs it: `start` brings up the local chain and Ctrl-C
+ * (SIGINT) stops it with every piece; `streams` shows what the stream manager holds.
+ */
+import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { StreamClient } from '../../components/core/src/stream-client';
+import { REPO, tempDir } from '../helpers/stream-manager';
+
+const run = promisify(execFile);
+const BIN = path.join(REPO, 'bin', 'tributary.js');
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('tributary start runs the chain, tributary streams lists it, SIGINT stops every piece', async () => {
+  const dir = tempDir();
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start-up table: ${out}`)), 15000);
+      const check = setInterval(() => {
+        if (out.includes('See the streams with')) {
+          clearTimeout(timer);
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    });
+    const pid = Number(/stream-manager\s+pid (\d+)/.exec(out)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(out).toContain(`127.0.0.1:${port}`);
+    expect(out).toContain(path.join(dir, 'logs', 'stream-manager.log'));
+
+    const client = new StreamClient({ port });
+    try {
+      await client.ensureStream({ name: 'tributary.cli.test', strategyOnFull: 'RejectNewData' });
+      await client.append('tributary.cli.test', Buffer.from('hello'));
+    } finally {
+      client.close();
+    }
+    const listed = await run(process.execPath, [BIN, 'streams', '--port', String(port)]);
+    expect(listed.stdout).toMatch(/^STREAM\s+OLDEST\s+NEWEST\s+MESSAGES\s+BYTES/m);
+    expect(listed.stdout).toMatch(/tributary\.cli\.test\s+0\s+0\s+1\s+29\s/);
+    const json = JSON.parse((await run(process.execPath, [BIN, 'streams', '--port', String(port), '--json'])).stdout) as { name: string }[];
+    expect(json.map((s) => s.name)).toEqual(['tributary.cli.test']);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('Stopped.');
+    expect(alive(pid)).toBe(false);
+    const log = fs.readFileSync(path.join(dir, 'logs', 'stream-manager.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    expect(log.map((l) => l.msg)).toContain('Stream manager listening.');
+    expect(log[log.length - 1].msg).toBe('Stopped.');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tributary reports bad usage and an unreachable stream manager with a non-zero exit', async () => {
+  const bad = await run(process.execPath, [BIN, 'stream-manager', '--port', 'abc']).catch((e: { code: number; stderr: string }) => e);
+  expect(bad).toMatchObject({ code: 2 });
+  expect((bad as { stderr: string }).stderr).toContain('--port must be an integer in 0..65535; got "abc"');
+  const port = await freePort();
+  const down = await run(process.execPath, [BIN, 'streams', '--port', String(port)]).catch((e: { code: number; stderr: string }) => e);
+  expect(down).toMatchObject({ code: 1 });
+  expect((down as { stderr: string }).stderr).toMatch(/cannot connect to the stream manager at 127\.0\.0\.1:\d+: ECONNREFUSED/);
+});
