@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { StreamManagerClient } from 'aws-greengrass-core-sdk/stream-manager';
@@ -62,4 +63,13 @@ export async function spawnStreamManager(dir: string, port = 0): Promise<ChildSt
     void exited.then((how) => reject(new Error(`stream manager exited (${how}): ${out}`)));
   });
   return { child, port: found, exited, output: () => out };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

@@ -4,22 +4,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { StreamClient } from '../../components/core/src/stream-client';
-import { REPO, tempDir } from '../helpers/stream-manager';
+import { freePort, REPO, tempDir } from '../helpers/stream-manager';
 
 const run = promisify(execFile);
 const BIN = path.join(REPO, 'bin', 'tributary.js');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function alive(pid: number): boolean {
   try {

@@ -4,19 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { startStreamManager, tempDir } from '../../../test/helpers/stream-manager';
+import { freePort, startStreamManager, tempDir } from '../../../test/helpers/stream-manager';
 import { encodeFrame, FrameReader, decodePayload } from '../../../local/stream-manager/src/protocol';
 import type { LocalStreamManager } from '../../../local/stream-manager/src/server';
 import { Backoff } from './backoff';
 import { StreamClient, StreamError } from './stream-client';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
