@@ -38,9 +38,12 @@ describe('local stream manager through the official client', () => {
   let dir: string;
   let c: StreamManagerClient;
 
+  let warnings: string[];
+
   beforeEach(async () => {
     dir = tempDir();
-    sm = await startStreamManager({ dir });
+    warnings = [];
+    sm = await startStreamManager({ dir, logger: { info() {}, error() {}, warn: (msg: string) => warnings.push(msg) } });
     c = await officialClient(sm.port);
   });
 
@@ -316,6 +319,8 @@ describe('local stream manager through the official client', () => {
     await closed2;
     expect(await c.appendMessage('ok', Buffer.from('still here'))).toBe(0);
     expect(sm.stats.rejectedConnections).toBe(2);
+    // A peer that repeats the garbage cannot flood the log: one warning per 10 s.
+    expect(warnings).toHaveLength(1);
   });
 
   test('an unknown operation is answered with UnknownOperationError', async () => {

@@ -125,6 +125,21 @@ export class LocalStreamManager {
   }
 
   /** fsync the flushOnWrite streams written this turn. Returns the streams whose fsync failed. */
+  private lastWarnAt = -Infinity;
+  private suppressedWarnings = 0;
+
+  /** A warning that a misbehaving peer could repeat endlessly: at most one line per 10 s. */
+  warnLimited(msg: string, fields: Record<string, unknown>): void {
+    const now = Date.now();
+    if (now - this.lastWarnAt < 10_000) {
+      this.suppressedWarnings++;
+      return;
+    }
+    this.lastWarnAt = now;
+    this.log.warn(msg, this.suppressedWarnings > 0 ? { ...fields, suppressed: this.suppressedWarnings } : fields);
+    this.suppressedWarnings = 0;
+  }
+
   flushDirty(): Set<MessageStream> {
     const failed = new Set<MessageStream>();
     for (const s of this.dirty) {
@@ -189,11 +204,11 @@ class Connection {
   }
 
   private drop(reason: string): void {
-    this.log.warn('Closed a connection that sent bytes outside the protocol; other connections go on.', {
+    this.sm.stats.rejectedConnections++;
+    this.sm.warnLimited('Closed a connection that sent bytes outside the protocol; other connections go on.', {
       remote: `${this.socket.remoteAddress}:${this.socket.remotePort}`,
       reason,
     });
-    this.sm.stats.rejectedConnections++;
     this.destroy();
   }
 
