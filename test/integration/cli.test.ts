@@ -6,6 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { decodeBatch } from '../../components/core/src/envelope';
 import { StreamClient } from '../../components/core/src/stream-client';
 import { freePort, REPO, tempDir } from '../helpers/stream-manager';
 
@@ -21,10 +22,12 @@ function alive(pid: number): boolean {
   }
 }
 
-test('tributary start runs the chain, tributary streams lists it, SIGINT stops every piece', async () => {
+test('tributary start runs the chain, GPS samples reach their stream, SIGINT stops every piece', async () => {
   const dir = tempDir();
-  const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [port, obdPort, gpsPort] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--obd-port', String(obdPort), '--gps-port', String(gpsPort), '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -40,8 +43,8 @@ test('tributary start runs the chain, tributary streams lists it, SIGINT stops e
         }
       }, 50);
     });
-    const pid = Number(/stream-manager\s+pid (\d+)/.exec(out)?.[1]);
-    expect(pid).toBeGreaterThan(0);
+    const pids = [...out.matchAll(/^ {2}(\S+)\s+pid (\d+)/gm)].map((m) => [m[1], Number(m[2])] as const);
+    expect(pids.map(([name]) => name)).toEqual(['stream-manager', 'sim-obd', 'sim-gps', 'gps-collector']);
     expect(out).toContain(`127.0.0.1:${port}`);
     expect(out).toContain(path.join(dir, 'logs', 'stream-manager.log'));
 
@@ -49,6 +52,15 @@ test('tributary start runs the chain, tributary streams lists it, SIGINT stops e
     try {
       await client.ensureStream({ name: 'tributary.cli.test', strategyOnFull: 'RejectNewData' });
       await client.append('tributary.cli.test', Buffer.from('hello'));
+      // The GPS chain runs: simulator → collector → stream manager.
+      let gps: ReturnType<typeof decodeBatch> | undefined;
+      for (let i = 0; i < 100 && !gps; i++) {
+        const [m] = await client.read('tributary.gps.raw', { start: 0, max: 1 }).catch(() => []);
+        if (m) gps = decodeBatch(m.payload);
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(gps?.ok).toBe(true);
+      if (gps?.ok) expect(gps.samples.map((x) => x.name)).toEqual(expect.arrayContaining(['lat', 'lon', 'speed', 'fix']));
     } finally {
       client.close();
     }
@@ -56,12 +68,12 @@ test('tributary start runs the chain, tributary streams lists it, SIGINT stops e
     expect(listed.stdout).toMatch(/^STREAM\s+OLDEST\s+NEWEST\s+MESSAGES\s+BYTES/m);
     expect(listed.stdout).toMatch(/tributary\.cli\.test\s+0\s+0\s+1\s+29\s/);
     const json = JSON.parse((await run(process.execPath, [BIN, 'streams', '--port', String(port), '--json'])).stdout) as { name: string }[];
-    expect(json.map((s) => s.name)).toEqual(['tributary.cli.test']);
+    expect(json.map((s) => s.name)).toEqual(['tributary.cli.test', 'tributary.gps.raw']);
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('Stopped.');
-    expect(alive(pid)).toBe(false);
+    for (const [name, pid] of pids) expect([name, alive(pid)]).toEqual([name, false]);
     const log = fs.readFileSync(path.join(dir, 'logs', 'stream-manager.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
     expect(log.map((l) => l.msg)).toContain('Stream manager listening.');
     expect(log[log.length - 1].msg).toBe('Stopped.');

@@ -55,7 +55,10 @@ describe('StreamClient against the local stream manager', () => {
       ttlMs: 3600000,
     });
     expect(await codeOf(client.ensureStream({ ...spec, persistence: 'Memory' }))).toBe('stream_definition_conflict');
-    expect(await client.list()).toEqual([spec.name]);
+    // A stream smaller than the default 16 MiB segment gets smaller segments.
+    expect(await client.ensureStream({ name: 'small.default', strategyOnFull: 'OverwriteOldestData', maxSize: 1 << 20 })).toBe('created');
+    expect((await client.describe('small.default')).spec.segmentSize).toBe(1 << 18);
+    expect((await client.list()).sort()).toEqual(['small.default', spec.name].sort());
   });
 
   test('append, read in batches, and an empty read is an empty list', async () => {

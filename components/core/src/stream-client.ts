@@ -66,7 +66,7 @@ export interface StreamSpec {
   persistence?: PersistenceName;
   /** Bytes; default 256 MiB. */
   maxSize?: number;
-  /** Bytes; default 16 MiB. */
+  /** Bytes; default 16 MiB, or a quarter of a smaller maxSize. */
   segmentSize?: number;
   strategyOnFull: StrategyName;
   /** Messages older than this may be removed; ≥ 60000. */
@@ -529,12 +529,21 @@ function sdkLogger(log: StreamClientLogger): StreamManagerLogger {
   };
 }
 
+/**
+ * Segments must be smaller than the stream (data is deleted segment by segment): by default
+ * 16 MiB, or a quarter of a smaller stream.
+ */
+export function defaultSegmentSize(maxSize: number): number {
+  return Math.min(16777216, Math.max(1024, Math.floor(maxSize / 4)));
+}
+
 function normaliseSpec(spec: StreamSpec): StreamStatus['spec'] {
+  const maxSize = spec.maxSize ?? 268435456;
   return {
     name: spec.name,
     persistence: spec.persistence ?? 'File',
-    maxSize: spec.maxSize ?? 268435456,
-    segmentSize: spec.segmentSize ?? 16777216,
+    maxSize,
+    segmentSize: spec.segmentSize ?? defaultSegmentSize(maxSize),
     strategyOnFull: spec.strategyOnFull,
     flushOnWrite: spec.flushOnWrite ?? false,
     ...(spec.ttlMs !== undefined ? { ttlMs: spec.ttlMs } : {}),

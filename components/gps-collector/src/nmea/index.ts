@@ -1,0 +1,3 @@
+export * from './sentences';
+export * from './fix';
+export * from './reader';

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './reply';
+export * from './answers';
+export * from './session';

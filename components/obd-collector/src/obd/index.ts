@@ -1,0 +1,3 @@
+export * from './pids';
+export * from './dtc';
+export * from './vin';

@@ -1,0 +1,3 @@
+export * from './route';
+export * from './sentences';
+export * from './simulator';
