@@ -135,6 +135,9 @@ async function start(argv: string[]): Promise<void> {
     source: { type: 'nmea-tcp', host, port: gpsPort },
     rateHz: 1,
   });
+  const obdConfig = writeConfig(configDir, 'obd-collector', {
+    adapter: { type: 'tcp', host, port: obdPort },
+  });
   const pieces: Piece[] = [
     {
       name: 'stream-manager',
@@ -162,6 +165,13 @@ async function start(argv: string[]): Promise<void> {
       describe: `com.tributary.GpsCollector: NMEA from ${host}:${gpsPort} → tributary.gps.raw (config ${gpsConfig})`,
       script: path.join(__dirname, '..', '..', 'components', 'gps-collector', 'src', 'main.js'),
       args: ['--config', gpsConfig],
+      env: componentEnv,
+    },
+    {
+      name: 'obd-collector',
+      describe: `com.tributary.ObdCollector: ELM327 at ${host}:${obdPort} → tributary.obd.raw, events → tributary.obd.events (config ${obdConfig})`,
+      script: path.join(__dirname, '..', '..', 'components', 'obd-collector', 'src', 'main.js'),
+      args: ['--config', obdConfig],
       env: componentEnv,
     },
   ];

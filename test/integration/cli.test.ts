@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { decodeBatch } from '../../components/core/src/envelope';
+import { decodeBatch, type Sample } from '../../components/core/src/envelope';
 import { StreamClient } from '../../components/core/src/stream-client';
 import { freePort, REPO, tempDir } from '../helpers/stream-manager';
 
@@ -22,7 +22,7 @@ function alive(pid: number): boolean {
   }
 }
 
-test('tributary start runs the chain, GPS samples reach their stream, SIGINT stops every piece', async () => {
+test('tributary start runs the chain, GPS and OBD samples reach their streams, SIGINT stops every piece', async () => {
   const dir = tempDir();
   const [port, obdPort, gpsPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--obd-port', String(obdPort), '--gps-port', String(gpsPort), '--dir', dir], {
@@ -44,7 +44,7 @@ test('tributary start runs the chain, GPS samples reach their stream, SIGINT sto
       }, 50);
     });
     const pids = [...out.matchAll(/^ {2}(\S+)\s+pid (\d+)/gm)].map((m) => [m[1], Number(m[2])] as const);
-    expect(pids.map(([name]) => name)).toEqual(['stream-manager', 'sim-obd', 'sim-gps', 'gps-collector']);
+    expect(pids.map(([name]) => name)).toEqual(['stream-manager', 'sim-obd', 'sim-gps', 'gps-collector', 'obd-collector']);
     expect(out).toContain(`127.0.0.1:${port}`);
     expect(out).toContain(path.join(dir, 'logs', 'stream-manager.log'));
 
@@ -61,6 +61,19 @@ test('tributary start runs the chain, GPS samples reach their stream, SIGINT sto
       }
       expect(gps?.ok).toBe(true);
       if (gps?.ok) expect(gps.samples.map((x) => x.name)).toEqual(expect.arrayContaining(['lat', 'lon', 'speed', 'fix']));
+      // And the OBD chain: emulator → collector → stream manager, the VIN as device id.
+      const obd: Sample[] = [];
+      for (let i = 0; i < 100 && !obd.some((x) => x.name === 'rpm'); i++) {
+        const messages = await client.read('tributary.obd.raw', { start: 0, max: 20 }).catch(() => []);
+        obd.length = 0;
+        for (const m of messages) {
+          const d = decodeBatch(m.payload);
+          if (d.ok) obd.push(...d.samples);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(obd.map((x) => x.name)).toEqual(expect.arrayContaining(['vin', 'rpm', 'speed', 'coolant_temp']));
+      expect(obd[0].device).toMatch(/^[A-HJ-NPR-Z0-9]{17}$/);
     } finally {
       client.close();
     }
@@ -68,7 +81,7 @@ test('tributary start runs the chain, GPS samples reach their stream, SIGINT sto
     expect(listed.stdout).toMatch(/^STREAM\s+OLDEST\s+NEWEST\s+MESSAGES\s+BYTES/m);
     expect(listed.stdout).toMatch(/tributary\.cli\.test\s+0\s+0\s+1\s+29\s/);
     const json = JSON.parse((await run(process.execPath, [BIN, 'streams', '--port', String(port), '--json'])).stdout) as { name: string }[];
-    expect(json.map((s) => s.name)).toEqual(['tributary.cli.test', 'tributary.gps.raw']);
+    expect(json.map((s) => s.name)).toEqual(expect.arrayContaining(['tributary.cli.test', 'tributary.gps.raw', 'tributary.obd.raw']));
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
