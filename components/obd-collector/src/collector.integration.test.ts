@@ -11,7 +11,17 @@ import { ObdCollector, Metric } from './collector';
 import { DRIVING_SET, resolvePids, streamSpecOf } from './config';
 import { Elm327Session } from './elm327';
 import { EnsuringStreamWriter } from './stream-writer';
-import { AdapterConnector, openTcpTransport } from './transport';
+import { AdapterConnector, openSerialTransport, openTcpTransport } from './transport';
+import { execFileSync } from 'node:child_process';
+
+const HAVE_SOCAT = ((): boolean => {
+  try {
+    execFileSync('which', ['socat'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const RAW = 'tributary.obd.raw';
 const EVENTS = 'tributary.obd.events';
@@ -40,21 +50,23 @@ async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what:
   }
 }
 
-async function setup(opts: { streamManagerLater?: boolean } = {}) {
+async function setup(opts: { streamManagerLater?: boolean; pty?: boolean } = {}) {
   const dir = tempDir();
   const smPort = await freePort();
   let sm = opts.streamManagerLater ? undefined : await startStreamManager({ dir, port: smPort });
   const startSm = async () => (sm = await startStreamManager({ dir, port: smPort }));
-  const emulator = new Elm327Server({ ecuLatencyMs: 5 });
+  const emulator = new Elm327Server({ ecuLatencyMs: 5, ...(opts.pty ? { pty: true } : {}) });
   await emulator.start();
   const port = emulator.port;
+  const ptyPath = emulator.ptyPath;
   const client = new StreamClient({ port: smPort, backoff: new Backoff({ initialMs: 50, maxMs: 200 }) });
   const health = new Health({ component: 'obd-collector' });
   const sink = new MemoryLogSink();
   const logger = createLogger({ component: 'obd-collector', stream: sink, env: {} });
   const link = new AdapterConnector({
-    description: `tcp 127.0.0.1:${port}`,
-    open: () => openTcpTransport({ host: '127.0.0.1', port, connectTimeoutMs: 1000 }),
+    description: opts.pty ? `serial ${ptyPath}` : `tcp 127.0.0.1:${port}`,
+    open: () =>
+      opts.pty && ptyPath ? openSerialTransport({ path: ptyPath, baudRate: 38400 }) : openTcpTransport({ host: '127.0.0.1', port, connectTimeoutMs: 1000 }),
     backoff: new Backoff({ initialMs: 50, maxMs: 200 }),
     floorMs: 20,
     health,
@@ -138,6 +150,22 @@ describe('ObdCollector with real peers', () => {
       const events = await readAll(r.reader, EVENTS);
       expect(events.map((e) => [e.name, e.value])).toEqual([['ignition', 'on']]);
       expect(r.health.counters.counter(Metric.Dropped, { reason: 'buffer_full' })).toBe(0);
+    } finally {
+      await r.close();
+    }
+  }, 20_000);
+
+  (HAVE_SOCAT ? test : test.skip)('emulator over a pty (socat, like a USB or Bluetooth adapter) → serial transport → collector → stream manager', async () => {
+    const r = await setup({ pty: true });
+    try {
+      expect(r.emulator.ptyPath).toBeDefined();
+      r.collector.start();
+      await waitFor(() => r.health.counters.counter(Metric.Written) >= 30, 10000, 'samples written over the pty');
+      await r.collector.stop();
+      const samples = await readAll(r.reader, RAW);
+      expect(new Set(samples.map((s) => s.device))).toEqual(new Set([r.emulator.vehicle.vin]));
+      expect(samples.map((s) => s.name)).toEqual(expect.arrayContaining(['rpm', 'speed', 'coolant_temp', 'fuel_level']));
+      expect(samples.filter((s) => s.name === 'rpm').every((s) => s.quality === 'GOOD' && typeof s.value === 'number')).toBe(true);
     } finally {
       await r.close();
     }

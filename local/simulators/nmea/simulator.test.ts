@@ -73,7 +73,9 @@ describe('NmeaSimulator', () => {
       const stream = fs.createReadStream(sim.ptyPath!);
       let text = '';
       stream.on('data', (d) => (text += d.toString()));
-      await new Promise((r) => setTimeout(r, 500));
+      // A pty read fails with EIO while its other side is not (yet, or no longer) open.
+      stream.on('error', () => undefined);
+      for (let i = 0; i < 30 && !/\$GPGGA/.test(text); i++) await new Promise((r) => setTimeout(r, 100));
       stream.destroy();
       expect(text).toMatch(/\$GPGGA/);
     } finally {

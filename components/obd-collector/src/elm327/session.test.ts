@@ -254,6 +254,22 @@ describe('Elm327Session: supported PIDs, multi-PID reads and fallback', () => {
     expect(third.signals).toHaveLength(3);
   });
 
+  it('a silent ECU (NO DATA to a multi-PID request that worked before) is not asked PID by PID', async () => {
+    let off = false;
+    const car = carHandler({ ecus: { '7E8': ENGINE } });
+    const { adapter, session } = open((command) => (off && /^01/.test(command) ? 'NO DATA\r\r>' : car(command)));
+    await session.readPids([0x0c, 0x0d, 0x05]);
+    off = true;
+    adapter.written.length = 0;
+    const silent = await session.readPids([0x0c, 0x0d, 0x05]);
+    expect(adapter.commands).toEqual(['010C0D05']);
+    expect(silent.missing).toEqual([0x0c, 0x0d, 0x05]);
+    expect(silent.errors.map((e) => e.code)).toEqual(['elm327_no_data']);
+    expect(session.multiPidActive).toBe(true);
+    off = false;
+    expect((await session.readPids([0x0c, 0x0d, 0x05])).signals).toHaveLength(3);
+  });
+
   it('an adapter that answers ? to multi-PID requests falls back', async () => {
     const { session } = open(carHandler({ ecus: { '7E8': ENGINE }, multiPid: 'question' }), { multiPidFailuresBeforeFallback: 1 });
     const result = await session.readPids([0x0c, 0x0d]);

@@ -268,7 +268,9 @@ export class Elm327Session {
       const size = this.multiPidActive ? this.opts.maxPidsPerRequest : 1;
       const chunk = wanted.slice(i, i + size);
       i += chunk.length;
+      const errorsBefore = result.errors.length;
       const got = await this.request(chunk, result);
+      const condition = result.errors.length > errorsBefore ? result.errors[result.errors.length - 1] : undefined;
       if (chunk.length === 1) {
         if (!got.has(chunk[0]!)) result.missing.push(chunk[0]!);
         continue;
@@ -277,6 +279,14 @@ export class Elm327Session {
       const lacking = chunk.filter((p) => !got.has(p));
       if (lacking.length === 0) {
         this.multiPidBadStreak = 0;
+        this.multiPidWorked = true;
+        continue;
+      }
+      // Nothing answered at all (NO DATA, UNABLE TO CONNECT, a timeout …) on a bus where multi-PID
+      // requests have worked: the ECU is silent (ignition off), not confused by the request.
+      // Asking each PID singly would only cost one adapter timeout per PID.
+      if (got.size === 0 && this.multiPidWorked && silentCondition(condition)) {
+        result.missing.push(...lacking);
         continue;
       }
       // Ask what the multi-PID answer lacked one by one. If the ECU answers those singly, the
@@ -325,6 +335,9 @@ export class Elm327Session {
   }
 
   // ---- internals ----
+
+  /** Set once a multi-PID request was answered in full on this session. */
+  private multiPidWorked = false;
 
   private async request(pids: number[], result: PidReadResult): Promise<Set<number>> {
     let command = `01${pids.map(hex2).join('')}`;
@@ -473,4 +486,17 @@ export function expectedFrames(pids: readonly number[]): number {
   const payload = 1 + pids.reduce((n, p) => n + 1 + (MODE01_PIDS.get(p)?.bytes ?? 4), 0);
   const frames = payload <= 7 ? 1 : 1 + Math.ceil((payload - 6) / 7);
   return Math.min(15, frames);
+}
+
+/** Conditions that mean no ECU answered, as opposed to an answer the adapter could not make of the request. */
+function silentCondition(err: Elm327Error | undefined): boolean {
+  if (!err) return false;
+  return (
+    err.code === Elm327ErrorCode.NoData ||
+    err.code === Elm327ErrorCode.UnableToConnect ||
+    err.code === Elm327ErrorCode.Timeout ||
+    err.code === Elm327ErrorCode.Closed ||
+    err.code === Elm327ErrorCode.CanError ||
+    err.code === Elm327ErrorCode.BusInitError
+  );
 }
