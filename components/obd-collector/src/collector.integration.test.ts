@@ -235,7 +235,9 @@ describe('ObdCollector and a stream manager that is not there yet', () => {
       await r.collector.stop();
       const samples = await readAll(r.reader, RAW);
       const rpm = samples.filter((s) => s.name === 'rpm');
-      expect(rpm.length).toBeGreaterThanOrEqual(5);
+      // Several cycles' worth (a loaded machine may fit fewer cycles in the wait); that none was
+      // lost is the Written check below.
+      expect(rpm.length).toBeGreaterThanOrEqual(3);
       // In order, source timestamps kept.
       expect(rpm.map((s) => s.ts)).toEqual([...rpm.map((s) => s.ts)].sort((a, b) => a - b));
       expect(r.health.counters.counter(Metric.Written)).toBe(samples.length + (await readAll(r.reader, EVENTS)).length);
