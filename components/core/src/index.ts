@@ -11,3 +11,4 @@ export * from './health';
 export * from './lifecycle';
 export * from './logger';
 export * from './stream-client';
+export * from './serial';

@@ -68,6 +68,9 @@ describe('serial transport', () => {
     t.onClose(() => (closed = true));
     t.close();
     await waitFor(() => closed, 2000, 'close');
+    // The device was released: a reconnect opens the same path again (serialport's destroy alone keeps it locked).
+    const again = await openSerialTransport({ path: '/dev/rfcomm0', baudRate: 38400 }, factory);
+    again.close();
   });
 });
 

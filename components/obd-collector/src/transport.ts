@@ -6,7 +6,7 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SerialPort } from 'serialport';
-import { Backoff, sleep, systemClock, type Clock, type Health, type Logger } from '../../core/src';
+import { Backoff, closeOnDestroy, sleep, systemClock, type ClosablePort, type Clock, type Health, type Logger } from '../../core/src';
 import type { Elm327Transport } from './elm327';
 
 /** Wraps a byte stream (socket, serial port) as an Elm327Transport: bytes ⇄ latin1 strings. */
@@ -82,7 +82,7 @@ export interface SerialAdapterOptions {
 }
 
 /** What we need from a serial port class (SerialPort, or SerialPortMock in tests). */
-export type SerialPortFactory = (opts: { path: string; baudRate: number; autoOpen: false }) => Duplex & { open(cb: (err: Error | null) => void): void };
+export type SerialPortFactory = (opts: { path: string; baudRate: number; autoOpen: false }) => ClosablePort & { open(cb: (err: Error | null) => void): void };
 
 const realPort: SerialPortFactory = (opts) => new SerialPort(opts);
 
@@ -101,7 +101,7 @@ export function openSerialTransport(opts: SerialAdapterOptions, factory: SerialP
       if (err) {
         port.destroy();
         reject(err);
-      } else resolve(streamTransport(port));
+      } else resolve(streamTransport(closeOnDestroy(port))); // close() on reconnect must release the device
     });
   });
 }

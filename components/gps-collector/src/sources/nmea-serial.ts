@@ -2,6 +2,7 @@
 import type { Duplex } from 'node:stream';
 import { SerialPort } from 'serialport';
 import { LineSource, type LineSourceOptions } from './source';
+import { closeOnDestroy, type ClosablePort } from '../../../core/src/serial';
 
 export interface SerialOptions {
   path: string;
@@ -9,7 +10,7 @@ export interface SerialOptions {
 }
 
 /** What we need from a serial port class (SerialPort, or SerialPortMock in tests). */
-export type SerialPortFactory = (opts: { path: string; baudRate: number; autoOpen: false }) => Duplex & {
+export type SerialPortFactory = (opts: { path: string; baudRate: number; autoOpen: false }) => ClosablePort & {
   open(cb: (err: Error | null) => void): void;
 };
 
@@ -28,7 +29,7 @@ export function openSerial(opts: SerialOptions, factory: SerialPortFactory = rea
       if (err) {
         port.destroy();
         reject(err);
-      } else resolve(port);
+      } else resolve(closeOnDestroy(port)); // destroy() on reconnect must release the device
     });
   });
 }

@@ -119,6 +119,23 @@ describe('NMEA over serial', () => {
       await source.stop();
     }
   });
+
+  test('a silent port is closed and the same path opens again (the device is released)', async () => {
+    const factory: SerialPortFactory = (o) => new SerialPortMock(o);
+    MockBinding.createPort('/dev/ttyGPS1', { echo: false, record: false });
+    const ev = recorder();
+    const source = nmeaSerialSource({ path: '/dev/ttyGPS1', baudRate: 4800, backoff: fastBackoff(), portFactory: factory, idleTimeoutMs: 100 });
+    source.start(ev);
+    try {
+      await waitFor(() => ev.states.filter((s) => s.state === 'connected').length >= 2, 3000, 'reopened after the idle timeout');
+      await new Promise((r) => setTimeout(r, 20));
+      const port = (source as unknown as { stream: SerialPortMock }).stream;
+      port.port!.emitData('$GPGGA,3*00\r\n');
+      await waitFor(() => ev.records.length === 1, 3000, 'a line after the reopen');
+    } finally {
+      await source.stop();
+    }
+  });
 });
 
 describe('gpsd JSON protocol', () => {
