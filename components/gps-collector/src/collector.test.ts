@@ -1,5 +1,5 @@
-import { Backoff, Health, ManualClock, StreamError, createLogger, decodeBatch, flushPromises, MemoryLogSink, type Sample, type StreamSpec } from '../../core/src';
-import { GpsCollector, Metric, type CollectorSettings, type SampleWriter } from './collector';
+import { Backoff, Health, ManualClock, StreamError, createLogger, decodeBatch, flushPromises, MemoryLogSink, systemClock, type Sample, type StreamSpec } from '../../core/src';
+import { DEFAULT_STOP_DEADLINE_MS, GpsCollector, Metric, type CollectorSettings, type SampleWriter } from './collector';
 import { nmeaChecksum } from './nmea/sentences';
 import type { GpsRecord, GpsSource, SourceEvents } from './sources/source';
 
@@ -239,6 +239,138 @@ describe('GpsCollector', () => {
     expect(writer.samples.some((s) => s.name === 'lat' && s.ts === T0)).toBe(true);
     expect(health.counters.counter(Metric.SentencesInvalid) + health.counters.counter(Metric.BadChecksums)).toBeGreaterThan(2000);
     await collector.stop();
+  });
+
+  describe('stop() with a hung stream manager', () => {
+    /** An append that never settles (the stream manager SIGSTOPped), until released. */
+    function hang(writer: FakeWriter): { calls: number; release(): void } {
+      const h = { calls: 0, release: (): void => undefined };
+      writer.append = () => {
+        h.calls++;
+        return new Promise<number>((resolve) => {
+          h.release = () => resolve(0);
+        });
+      };
+      return h;
+    }
+
+    test('an append in flight that never ends: stop() returns at the deadline, its samples counted as dropped{shutdown}', async () => {
+      const { clock, source, writer, collector, health } = setup();
+      const hung = hang(writer);
+      collector.start();
+      source.lines([...epoch(0), ...epoch(1)]);
+      await tick(clock); // the tick's samples go out, and the append hangs
+      expect(hung.calls).toBe(1);
+      expect(collector.backlog).toBe(8);
+      let stopped = false;
+      const stopping = collector.stop().then(() => (stopped = true));
+      await clock.advanceAsync(DEFAULT_STOP_DEADLINE_MS - 1);
+      expect(stopped).toBe(false); // still waiting for the write, within the deadline
+      await clock.advanceAsync(1);
+      await flushPromises();
+      expect(stopped).toBe(true);
+      await stopping;
+      expect(health.counters.counter(Metric.Dropped, { reason: 'shutdown' })).toBe(8);
+      expect(health.counters.counter(Metric.SamplesWritten)).toBe(0);
+      expect(collector.backlog).toBe(0);
+      expect(health.state).toBe('stopped');
+      // The abandoned append ending late changes nothing: no double count, nothing re-buffered.
+      hung.release();
+      await flushPromises();
+      expect(health.counters.counter(Metric.SamplesWritten)).toBe(0);
+      expect(collector.backlog).toBe(0);
+      expect(health.state).toBe('stopped');
+    });
+
+    test('the final attempt on stop hangs: cut at the (configured) deadline, everything buffered counted as dropped{shutdown}', async () => {
+      const { clock, source, writer, collector, health } = setup({ stopDeadlineMs: 500 });
+      writer.failWith = new StreamError('stream_manager_unavailable', 'down', { retryable: true });
+      collector.start();
+      source.lines([...epoch(0), ...epoch(1)]);
+      await tick(clock);
+      source.lines(epoch(2));
+      await tick(clock); // two fixes buffered, the pump sleeping in backoff
+      expect(collector.backlog).toBe(16);
+      writer.failWith = undefined;
+      const hung = hang(writer);
+      let stopped = false;
+      const stopping = collector.stop().then(() => (stopped = true));
+      await flushPromises();
+      expect(hung.calls).toBe(1); // stop's one last attempt, now hanging
+      expect(stopped).toBe(false);
+      await clock.advanceAsync(500);
+      await flushPromises();
+      expect(stopped).toBe(true);
+      await stopping;
+      expect(health.counters.counter(Metric.Dropped, { reason: 'shutdown' })).toBe(16);
+      expect(health.state).toBe('stopped');
+      hung.release();
+      await flushPromises();
+      expect(health.counters.counter(Metric.SamplesWritten)).toBe(0);
+      expect(collector.backlog).toBe(0);
+    });
+
+    test('a hung stream manager with a real clock: stop() ends near the deadline, well inside the 10 s stop budget', async () => {
+      const clock = new ManualClock(T0);
+      const health = new Health({ component: 'gps-collector', clock });
+      const source = new FakeSource();
+      const writer = new FakeWriter();
+      hang(writer);
+      const collector = new GpsCollector({
+        source,
+        writer,
+        clock: systemClock,
+        logger: createLogger({ component: 'gps-collector', stream: new MemoryLogSink(), clock, env: {} }),
+        health,
+        settings: { ...settings, rateHz: 20, stopDeadlineMs: 150 },
+      });
+      collector.start();
+      source.lines([...epoch(0), ...epoch(1)]);
+      await new Promise((r) => setTimeout(r, 100)); // a tick (50 ms) has started the append
+      expect(collector.backlog).toBe(8);
+      const t = Date.now();
+      await collector.stop();
+      const took = Date.now() - t;
+      expect(took).toBeGreaterThanOrEqual(140);
+      expect(took).toBeLessThan(2000);
+      expect(health.counters.counter(Metric.Dropped, { reason: 'shutdown' })).toBe(8);
+      expect(health.state).toBe('stopped');
+    });
+  });
+
+  test('a plain Error from the writer (not a TributaryError) is retried, not dropped as rejected', async () => {
+    const { clock, source, writer, collector, health } = setup();
+    const append = writer.append.bind(writer);
+    let failures = 1;
+    writer.append = async (stream, payload) => {
+      if (failures-- > 0) throw new Error('socket hang up');
+      return append(stream, payload);
+    };
+    collector.start();
+    source.lines([...epoch(0), ...epoch(1)]);
+    await tick(clock); // first append fails with a plain Error
+    expect(health.counters.counter(Metric.Dropped, { reason: 'rejected' })).toBe(0);
+    expect(health.status('stream_manager')!.state).toBe('backing_off');
+    await tick(clock, 100); // backoff is 100 ms
+    expect(health.counters.counter(Metric.SamplesWritten)).toBe(8);
+    expect(writer.samples.length).toBe(8);
+    expect(health.counters.counter(Metric.Dropped, { reason: 'rejected' })).toBe(0);
+    await collector.stop();
+  });
+
+  test('when packing into batches throws, the samples taken are counted as dropped{invalid} and nothing stays in flight', async () => {
+    // splitIntoBatches throws only for an unusable maxBatchBytes (no sample can make it throw: bad samples are reported, not thrown).
+    const { clock, source, writer, collector, health } = setup({ maxBatchBytes: 0 });
+    collector.start();
+    source.lines([...epoch(0), ...epoch(1)]);
+    await tick(clock);
+    expect(writer.samples).toEqual([]);
+    expect(health.counters.counter(Metric.Dropped, { reason: 'invalid' })).toBe(8);
+    expect(collector.backlog).toBe(0);
+    expect(health.counters.gauge('backlog')).toBe(0);
+    expect(health.status('stream_manager')?.state).not.toBe('backing_off'); // not the stream manager's fault
+    await collector.stop();
+    expect(health.counters.counter(Metric.Dropped, { reason: 'shutdown' })).toBe(0);
   });
 
   test('stop() writes the last fix; what cannot be written is counted as dropped', async () => {

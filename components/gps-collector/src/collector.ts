@@ -5,7 +5,7 @@
  */
 import {
   Backoff,
-  isRetryable,
+  defaultRetryable,
   errorCode,
   errorMessage,
   sleep,
@@ -15,6 +15,7 @@ import {
   type Logger,
   type Quality,
   type Sample,
+  type SplitResult,
   type StreamSpec,
   type TimerHandle,
 } from '../../core/src';
@@ -37,6 +38,12 @@ export interface CollectorSettings {
   maxBatchBytes: number;
   maxGoodHdop: number;
   staleAfterMs: number;
+  /**
+   * How long stop() may take in all, default 2 s: closing the source, the write in flight and
+   * one last attempt at what is buffered. What is not written by then is counted as
+   * dropped{reason="shutdown"}. Keep it well under the process's stop budget (10 s).
+   */
+  stopDeadlineMs?: number;
 }
 
 export interface CollectorDeps {
@@ -65,6 +72,7 @@ export const Metric = {
 } as const;
 
 const SAMPLES_PER_PUMP = 500;
+export const DEFAULT_STOP_DEADLINE_MS = 2000;
 
 export class GpsCollector {
   private readonly d: CollectorDeps;
@@ -80,6 +88,8 @@ export class GpsCollector {
   private ensured = false;
   private running = false;
   private pumping?: Promise<void>;
+  /** Bumped when stop() abandons a write still in flight: that pump then touches nothing. */
+  private generation = 0;
   private tick?: TimerHandle;
   private abort = new AbortController();
   private sourceUp = false;
@@ -106,21 +116,50 @@ export class GpsCollector {
     this.log.info('GPS collector started.', { source: this.d.source.description, stream: this.d.settings.stream.name, rateHz: this.d.settings.rateHz });
   }
 
-  /** Stops reading, writes the last fix and what is buffered (one attempt), then counts the rest as dropped. */
+  /**
+   * Stops reading, writes the last fix and what is buffered (one attempt), then counts the rest as
+   * dropped. Never takes much longer than `stopDeadlineMs`: a write that hangs (the stream manager
+   * stopped, not gone) is abandoned at the deadline, its samples counted as dropped.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.d.clock.clearTimeout(this.tick);
-    await this.d.source.stop();
-    this.emitLatest();
-    this.abort.abort();
-    await this.pumping;
-    if (this.queue.length > 0) await this.pump(true);
-    if (this.queue.length > 0) {
-      this.log.error('Samples could not be written before stopping; they are lost.', { count: this.queue.length, stream: this.d.settings.stream.name });
-      this.d.health.counters.inc(Metric.Dropped, { reason: 'shutdown' }, this.queue.length);
-      this.queue = [];
+    const deadlineMs = this.d.settings.stopDeadlineMs ?? DEFAULT_STOP_DEADLINE_MS;
+    let timer: TimerHandle | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = this.d.clock.setTimeout(() => resolve(false), deadlineMs);
+    });
+    /** Waits for `work` (its failure included) unless the deadline comes first; false if it did. */
+    const inTime = (work: Promise<unknown> | undefined): Promise<boolean> =>
+      work === undefined ? Promise.resolve(true) : Promise.race([work.then(() => true, () => true), expired]);
+    let late = false;
+    try {
+      late = !(await inTime(
+        this.d.source.stop().catch((err: unknown) => {
+          this.log.warn('The GPS source did not stop cleanly.', { source: this.d.source.description, error: errorMessage(err) });
+        }),
+      ));
+      this.emitLatest();
+      this.abort.abort();
+      if (!late) late = !(await inTime(this.pumping));
+      if (!late && this.queue.length > 0) late = !(await inTime(this.pump(true)));
+    } finally {
+      this.d.clock.clearTimeout(timer);
     }
+    if (late) {
+      // The write in flight cannot be cancelled: stop waiting for it, and make sure it changes nothing when it ends.
+      this.generation++;
+      this.pumping = undefined;
+      this.log.warn('Stop deadline reached with a write to the stream manager still in flight; not waiting for it.', { deadlineMs, stream: this.d.settings.stream.name });
+    }
+    const lost = this.queue.length + this.inflight;
+    if (lost > 0) {
+      this.log.error('Samples could not be written before stopping; they are lost.', { count: lost, stream: this.d.settings.stream.name });
+      this.d.health.counters.inc(Metric.Dropped, { reason: 'shutdown' }, lost);
+    }
+    this.queue = [];
+    this.inflight = 0;
     this.updateGauges();
     this.d.health.setState('stopped');
   }
@@ -238,25 +277,42 @@ export class GpsCollector {
 
   private kick(): void {
     if (this.pumping || !this.running) return;
-    this.pumping = this.pump(false).finally(() => {
+    const pumping: Promise<void> = this.pump(false).finally(() => {
+      if (this.pumping !== pumping) return; // abandoned by stop()
       this.pumping = undefined;
       if (this.queue.length > 0 && this.running) this.kick();
     });
+    this.pumping = pumping;
   }
 
-  /** Writes what is queued, in order. `once`: one attempt per batch, no waiting (on stop). */
+  /**
+   * Writes what is queued, in order. `once`: one attempt per batch, no waiting (on stop).
+   * `inflight` counts the samples taken from the queue and not yet written or dropped.
+   */
   private async pump(once: boolean): Promise<void> {
     const spec = this.d.settings.stream;
+    const generation = this.generation;
+    const abandoned = (): boolean => generation !== this.generation;
     while (this.queue.length > 0 && (this.running || once)) {
       try {
         if (!this.ensured && this.d.writer.ensureStream) {
           await this.d.writer.ensureStream(spec);
+          if (abandoned()) return;
           this.ensured = true;
         }
         const chunk = this.queue.splice(0, SAMPLES_PER_PUMP);
-        this.inflight = chunk.length;
-        const split = splitIntoBatches(chunk, this.d.settings.maxBatchBytes);
+        let split: SplitResult;
+        try {
+          split = splitIntoBatches(chunk, this.d.settings.maxBatchBytes);
+        } catch (err) {
+          // Not the stream manager's fault, and retrying would fail the same way: count them, go on.
+          this.d.health.counters.inc(Metric.Dropped, { reason: 'invalid' }, chunk.length);
+          this.d.health.recordError(err);
+          this.log.rateLimited('split_failed', 60_000).error('Samples could not be packed into batches; they are dropped.', { count: chunk.length, error: errorMessage(err) });
+          continue;
+        }
         const bad = split.invalid.length + split.oversized.length;
+        this.inflight = chunk.length - bad;
         if (bad > 0) {
           this.d.health.counters.inc(Metric.Dropped, { reason: 'invalid' }, bad);
           this.log.rateLimited('invalid', 60_000).error('Samples that cannot be encoded were dropped.', { count: bad, problems: split.invalid.flatMap((i) => i.problems).slice(0, 5) });
@@ -267,10 +323,12 @@ export class GpsCollector {
             try {
               await this.d.writer.append(spec.name, b.payload);
             } catch (err) {
+              if (abandoned()) return;
               if (errorCode(err) === 'stream_not_found') this.ensured = false; // deleted under us: create it again
-              else if (!isRetryable(err)) {
-                // A final refusal of this batch: count it, never retry it forever.
+              else if (!defaultRetryable(err)) {
+                // A final refusal of this batch (a TributaryError marked not retryable): count it, never retry it forever.
                 done++;
+                this.inflight -= b.samples.length;
                 this.d.health.counters.inc(Metric.Dropped, { reason: 'rejected' }, b.samples.length);
                 this.d.health.recordError(err);
                 this.log.rateLimited('rejected', 60_000).error('The stream manager refused a batch; its samples are dropped.', { code: errorCode(err), error: errorMessage(err), samples: b.samples.length });
@@ -278,15 +336,19 @@ export class GpsCollector {
               }
               throw err;
             }
+            if (abandoned()) return;
             done++;
+            this.inflight -= b.samples.length;
             this.d.health.counters.inc(Metric.SamplesWritten, undefined, b.samples.length);
             this.d.health.counters.inc(Metric.BatchesWritten);
           }
         } finally {
-          // What was not written goes back to the front, in order.
-          const rest = split.batches.slice(done).flatMap((b) => b.samples);
-          this.queue.unshift(...rest);
-          this.inflight = 0;
+          if (!abandoned()) {
+            // What was not written goes back to the front, in order.
+            const rest = split.batches.slice(done).flatMap((b) => b.samples);
+            this.queue.unshift(...rest);
+            this.inflight = 0;
+          }
         }
         if (!this.streamUp) {
           this.streamUp = true;
@@ -296,6 +358,7 @@ export class GpsCollector {
         this.writeBackoff.reset();
         this.updateHealthState();
       } catch (err) {
+        if (abandoned()) return;
         this.streamUp = false;
         const delayMs = this.writeBackoff.next();
         this.d.health.setStatus('stream_manager', 'backing_off', { error: err, attempts: this.writeBackoff.attempts });
@@ -308,7 +371,7 @@ export class GpsCollector {
           return;
         }
       } finally {
-        this.updateGauges();
+        if (!abandoned()) this.updateGauges();
       }
     }
   }

@@ -16,16 +16,20 @@ export function openTcp(opts: TcpOptions): Promise<Duplex> {
     const timer = setTimeout(() => {
       socket.destroy(new Error(`connect to ${opts.host}:${opts.port} timed out`));
     }, opts.connectTimeoutMs ?? 5000);
-    socket.once('connect', () => {
+    // Named, so that the very listener added is the one removed once connected (the reader adds its own).
+    const onError = (err: Error): void => {
       clearTimeout(timer);
-      socket.removeListener('error', reject);
+      socket.removeListener('connect', onConnect);
+      reject(err);
+    };
+    const onConnect = (): void => {
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
       socket.setKeepAlive(true, 10_000);
       resolve(socket);
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
+    };
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
   });
 }
 
