@@ -1,6 +1,7 @@
-import { Backoff, Health, ManualClock, MemoryLogSink, createLogger, flushPromises } from '../../core/src';
+import { Backoff, Health, ManualClock, MemoryLogSink, StreamError, StreamErrorCode, createLogger, flushPromises, type StreamSpec, type StreamWriter } from '../../core/src';
 import { ObdCollector, Metric, type CollectorSettings } from './collector';
 import { resolvePids, type PidConfig } from './config';
+import { EnsuringStreamWriter, type StreamAdmin } from './stream-writer';
 import { FakeCar, FakeLink, FakeSession, MemoryWriter } from './testing/fakes';
 
 const RAW = 'tributary.obd.raw';
@@ -13,7 +14,11 @@ function plans(pids: PidConfig[]) {
   return r.plans;
 }
 
-function rig(over: Partial<CollectorSettings> = {}, pids: PidConfig[] = [{ pid: '0C', intervalMs: 500 }]) {
+function rig(
+  over: Partial<CollectorSettings> = {},
+  pids: PidConfig[] = [{ pid: '0C', intervalMs: 500 }],
+  deps: { writer?: (memory: MemoryWriter) => StreamWriter; writerBackoff?: Backoff } = {},
+) {
   const clock = new ManualClock(T0);
   const car = new FakeCar();
   const link = new FakeLink();
@@ -29,11 +34,11 @@ function rig(over: Partial<CollectorSettings> = {}, pids: PidConfig[] = [{ pid: 
       sessions.push(s);
       return s;
     },
-    writer,
+    writer: deps.writer ? deps.writer(writer) : writer,
     clock,
     logger,
     health,
-    writerBackoff: new Backoff({ initialMs: 100, maxMs: 1000, jitter: 'none' }),
+    writerBackoff: deps.writerBackoff ?? new Backoff({ initialMs: 100, maxMs: 1000, jitter: 'none' }),
     settings: {
       pids: plans(pids),
       pidsPerRead: 6,
@@ -279,5 +284,172 @@ describe('ObdCollector', () => {
     await r.collector.stop();
     expect(r.link.connects).toBeGreaterThanOrEqual(2);
     expect(counter(r.health, Metric.Timeouts)).toBeGreaterThanOrEqual(3);
+  });
+
+  describe('stop', () => {
+    /** Resolves `done` when stop() has returned. */
+    function stopping(r: ReturnType<typeof rig>) {
+      const state = { done: false };
+      const p = r.collector.stop().then(() => {
+        state.done = true;
+      });
+      return { state, p };
+    }
+
+    test('a write backoff in progress is cut short: what is buffered is written at once when the stream manager is back', async () => {
+      const r = rig({ stopFlushMs: 2000 }, undefined, { writerBackoff: new Backoff({ initialMs: 100, maxMs: 10_000, jitter: 'none' }) });
+      r.writer.failing = true;
+      r.collector.start();
+      await r.run(30_000); // the write backoff has grown to its 10 s cap
+      const buffered = r.collector.bufferedSamples;
+      expect(buffered).toBeGreaterThan(0);
+      expect(r.health.status('stream_manager')?.detail).toEqual({ delayMs: 10_000 });
+      const appendsBefore = r.writer.appends;
+      r.writer.failing = false; // reachable again, while the flush loop sleeps for up to 10 s
+      const s = stopping(r);
+      await r.run(0);
+      await flushPromises();
+      // Written without any time passing: the sleep was woken, the backoff reset.
+      expect(s.state.done).toBe(true);
+      await s.p;
+      expect(r.writer.appends).toBeGreaterThan(appendsBefore);
+      expect(counter(r.health, Metric.Dropped, { reason: 'shutdown' })).toBe(0);
+      expect(counter(r.health, Metric.Written)).toBe(buffered);
+      expect(r.writer.samples(RAW, 'rpm').length).toBeGreaterThan(10);
+      expect(r.collector.bufferedSamples).toBe(0);
+      expect(r.health.state).toBe('stopped');
+    });
+
+    test('while the stream manager stays away, writes are retried until the deadline; only then is the rest dropped as shutdown', async () => {
+      const r = rig({ stopFlushMs: 2000 }, undefined, { writerBackoff: new Backoff({ initialMs: 100, maxMs: 10_000, jitter: 'none' }) });
+      r.writer.failing = true;
+      r.collector.start();
+      await r.run(30_000);
+      const appendsBefore = r.writer.appends;
+      const s = stopping(r);
+      await r.run(1000);
+      expect(s.state.done).toBe(false);
+      // Retried at once, then with the backoff from its first delay (100, 200, 400 ms ...).
+      expect(r.writer.appends - appendsBefore).toBeGreaterThanOrEqual(4);
+      r.writer.failing = false;
+      await r.run(500);
+      expect(s.state.done).toBe(true);
+      await s.p;
+      expect(counter(r.health, Metric.Dropped, { reason: 'shutdown' })).toBe(0);
+      expect(counter(r.health, Metric.Written)).toBe(counter(r.health, Metric.Samples) + 2);
+    });
+
+    test('a hung stream manager: stop returns at the deadline, the in-flight message and the rest are dropped as shutdown', async () => {
+      const hung: { release: () => void }[] = [];
+      const r = rig({ stopFlushMs: 2000 }, undefined, {
+        writer: (memory) => ({
+          // Like a SIGSTOPped stream manager: the append is neither answered nor refused.
+          append: (stream, payload) => {
+            memory.appends++;
+            return new Promise<number>((resolve) => hung.push({ release: () => resolve(memory.append(stream, payload)) }));
+          },
+        }),
+      });
+      r.collector.start();
+      await r.run(3000);
+      expect(hung.length).toBe(1); // one append in flight, never answered
+      const samples = counter(r.health, Metric.Samples) + 2; // + VIN + ignition event
+      expect(r.collector.bufferedSamples).toBe(samples);
+      const s = stopping(r);
+      await r.run(1999);
+      expect(s.state.done).toBe(false);
+      await r.run(1);
+      expect(s.state.done).toBe(true); // 2 s, not the stream client's 10 s request timeout
+      await s.p;
+      expect(counter(r.health, Metric.Dropped, { reason: 'shutdown' })).toBe(samples);
+      expect(r.collector.bufferedSamples).toBe(0);
+      expect(r.health.state).toBe('stopped');
+      // The stream manager wakes up later: the late answer is not counted a second time.
+      for (const h of hung.splice(0)) h.release();
+      await r.run(1000);
+      expect(counter(r.health, Metric.Written)).toBe(0);
+      expect(r.collector.bufferedSamples).toBe(0);
+      expect(hung.length).toBe(0);
+    });
+  });
+
+  describe('a stream that cannot be created', () => {
+    class Admin implements StreamAdmin {
+      ensures: string[] = [];
+      conflict = new Set<string>([RAW]);
+      constructor(private readonly memory: MemoryWriter) {}
+      async ensureStream(spec: StreamSpec): Promise<unknown> {
+        this.ensures.push(spec.name);
+        if (this.conflict.has(spec.name)) {
+          throw new StreamError(StreamErrorCode.DefinitionConflict, `stream ${spec.name} exists with Memory persistence but File is configured`);
+        }
+        return 'created';
+      }
+      append(stream: string, payload: Buffer): Promise<number> {
+        return this.memory.append(stream, payload);
+      }
+    }
+
+    test('is retried with backoff, its samples kept; health degraded with the error; one error line a minute; other streams go on', async () => {
+      let admin: Admin | undefined;
+      const r = rig({}, undefined, {
+        writer: (memory) => {
+          admin = new Admin(memory);
+          return new EnsuringStreamWriter(admin, [{ name: RAW, strategyOnFull: 'OverwriteOldestData' }, { name: EVENTS, strategyOnFull: 'OverwriteOldestData' }]);
+        },
+      });
+      r.collector.start();
+      await r.run(10_000);
+      const a = admin!;
+      // Nothing dropped as rejected; the raw samples wait in the buffer.
+      expect(counter(r.health, Metric.Dropped, { reason: 'rejected' })).toBe(0);
+      expect(r.collector.bufferedSamples).toBe(counter(r.health, Metric.Samples) + 1); // + VIN
+      // One ensure per backoff step (100 ms doubling to 1 s), not one per message.
+      const rawEnsures = a.ensures.filter((n) => n === RAW).length;
+      expect(rawEnsures).toBeGreaterThan(3);
+      expect(rawEnsures).toBeLessThanOrEqual(16);
+      // The event stream is not held up by the raw stream.
+      expect(r.writer.samples(EVENTS).map((e) => e.value)).toEqual(['on']);
+      // Visible: degraded, the stream's sub-status carries the stream manager's error, one error line.
+      expect(r.health.state).toBe('degraded');
+      const st = r.health.status(`stream:${RAW}`);
+      expect(st?.state).toBe('ensure_failed');
+      expect(st?.lastError?.code).toBe(StreamErrorCode.DefinitionConflict);
+      const errorLines = () => r.sink.lines.filter((l) => l.includes('"level":"error"'));
+      expect(errorLines().length).toBe(1);
+      expect(errorLines()[0]).toContain('stream_definition_conflict');
+      await r.run(60_000);
+      expect(errorLines().length).toBe(2); // still visible once a minute
+      expect(r.health.state).toBe('degraded');
+
+      // The definition is fixed (stream deleted): everything kept is written, in order.
+      a.conflict.clear();
+      await r.run(2000);
+      await r.collector.stop();
+      const ts = r.writer.samples(RAW, 'rpm').map((s) => s.ts - T0);
+      expect(ts).toEqual(Array.from({ length: ts.length }, (_, i) => i * 500));
+      expect(ts.length).toBeGreaterThan(140);
+      expect(counter(r.health, Metric.Written)).toBe(counter(r.health, Metric.Samples) + 2);
+      expect(r.health.status(`stream:${RAW}`)?.state).toBe('ready');
+      expect(r.health.state).toBe('stopped');
+    });
+
+    test('recovers to running once the stream can be created', async () => {
+      let admin: Admin | undefined;
+      const r = rig({}, undefined, {
+        writer: (memory) => {
+          admin = new Admin(memory);
+          return new EnsuringStreamWriter(admin, [{ name: RAW, strategyOnFull: 'OverwriteOldestData' }, { name: EVENTS, strategyOnFull: 'OverwriteOldestData' }]);
+        },
+      });
+      r.collector.start();
+      await r.run(3000);
+      expect(r.health.state).toBe('degraded');
+      admin!.conflict.clear();
+      await r.run(2000);
+      expect(r.health.state).toBe('running');
+      expect(r.collector.bufferedSamples).toBe(0);
+      await r.collector.stop();
+    });
   });
 });

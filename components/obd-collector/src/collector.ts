@@ -32,6 +32,7 @@ import {
 } from './elm327';
 import type { PidPlan } from './config';
 import type { AdapterLink } from './transport';
+import { StreamEnsureError } from './stream-writer';
 
 /** What the collector needs from an ELM327 session (`Elm327Session` fits). */
 export interface ObdSession {
@@ -63,7 +64,10 @@ export interface CollectorSettings {
   maxBatchBytes: number;
   /** Cycles in a row in which every request timed out before the connection is reopened. Default 3. */
   unresponsiveCyclesBeforeReconnect?: number;
-  /** How long stop() keeps trying to write what is buffered. Default 2000 ms. */
+  /**
+   * The one deadline of stop() once polling has ended: how long it keeps trying to write what is
+   * buffered, in-flight append included. Default 2000 ms (well inside Greengrass's 10 s stop budget).
+   */
   stopFlushMs?: number;
 }
 
@@ -124,6 +128,13 @@ interface Pending {
   samples: number;
 }
 
+/** A stream whose ensure failed: its messages wait (kept, not dropped) until `until`. */
+interface HeldStream {
+  backoff: Backoff;
+  until: number;
+  error: StreamEnsureError;
+}
+
 /** data: something answered; silent: nothing did, engine running; off: nothing did, ignition off; unresponsive: timeouts only. */
 type CycleOutcome = 'data' | 'silent' | 'off' | 'unresponsive';
 
@@ -156,6 +167,17 @@ export class ObdCollector {
   private readonly queue: Pending[] = [];
   private buffered = 0;
   private flushing: Promise<void> | undefined;
+  /** The message whose append is awaited, if any. */
+  private inFlight: Pending | undefined;
+  /** Wakes the flush loop's current sleep (stop, or new data while only held streams wait). */
+  private wake: AbortController | undefined;
+  private napKind: 'backoff' | 'held' | undefined;
+  private stopping = false;
+  /** Health was set degraded because a stream cannot be created (not because of the adapter). */
+  private degradedByStreams = false;
+  /** Set when stop() has counted what is left as dropped: late append results are ignored. */
+  private closed = false;
+  private readonly held = new Map<string, HeldStream>();
 
   constructor(private readonly deps: CollectorDeps) {
     this.s = deps.settings;
@@ -183,27 +205,47 @@ export class ObdCollector {
     this.loop = this.run();
   }
 
-  /** Stops polling, closes the adapter, and tries (for `stopFlushMs`) to write what is buffered. */
+  /**
+   * Stops polling, closes the adapter, and tries to write what is buffered until one deadline
+   * (`stopFlushMs` after polling ended): a write backoff in progress is cut short and writes are
+   * tried again at once; an append still in flight at the deadline (a hung stream manager) is not
+   * waited for. What is unwritten then is counted as dropped{reason=shutdown}.
+   */
   async stop(): Promise<void> {
+    const { clock } = this.deps;
+    this.stopping = true;
+    this.retrySoon();
     this.abort.abort();
     this.session?.close();
     await this.loop;
     const flushMs = this.s.stopFlushMs ?? 2000;
     if (this.queue.length > 0 && flushMs > 0) {
+      this.retrySoon();
       this.kickFlush();
       let timer: ReturnType<Clock['setTimeout']> | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = this.deps.clock.setTimeout(resolve, flushMs)));
+      const deadline = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, flushMs)));
       await Promise.race([this.flushing ?? Promise.resolve(), deadline]);
-      this.deps.clock.clearTimeout(timer);
+      clock.clearTimeout(timer);
     }
     this.flushAbort.abort();
-    await this.flushing;
+    this.wake?.abort();
+    this.closed = true;
     if (this.queue.length > 0) {
       const lost = this.buffered;
       this.drop('shutdown', this.queue.splice(0));
-      this.log.error('Stopped with samples not written; they are counted as dropped.', { samples: lost });
+      this.log.error('Stopped with samples not written; they are counted as dropped.', { samples: lost, inFlight: this.inFlight !== undefined });
     }
     this.deps.health.setState('stopped');
+  }
+
+  /** Stopping: back to the first delay, end the current write backoff, and lift stream holds. */
+  private retrySoon(): void {
+    this.writerBackoff.reset();
+    for (const h of this.held.values()) {
+      h.backoff.reset();
+      h.until = 0;
+    }
+    this.wake?.abort();
   }
 
   // ---- connection loop ----
@@ -225,6 +267,7 @@ export class ObdCollector {
         if (this.abort.signal.aborted) break;
         health.counters.inc(Metric.Reconnects);
         health.setState('degraded', 'adapter connection lost');
+        this.degradedByStreams = false;
         this.log.rateLimited('session-lost', 60_000).warn('The adapter connection was lost; reconnecting.', { code: codeOf(err), error: (err as Error).message });
         link.lost(err);
       } finally {
@@ -267,7 +310,7 @@ export class ObdCollector {
         await this.pause(this.s.ignitionOffPollMs);
         continue;
       }
-      if (outcome === 'data') health.setState('running');
+      if (outcome === 'data') this.setRunning();
       await this.waitForNextDue(conn);
     }
   }
@@ -535,6 +578,19 @@ export class ObdCollector {
     }
   }
 
+  /** Running, unless a stream cannot be created (that stays visible as degraded). */
+  private setRunning(): void {
+    const bad = [...this.held.keys()];
+    if (bad.length > 0) this.degradeForStreams(bad);
+    else this.deps.health.setState('running');
+  }
+
+  private degradeForStreams(streams: string[]): void {
+    if (this.stopping) return;
+    this.deps.health.setState('degraded', `stream ${streams.join(', ')} cannot be created`);
+    this.degradedByStreams = true;
+  }
+
   private noteError(err: unknown): void {
     if (this.abort.signal.aborted) return; // the session was closed to stop
     const code = codeOf(err);
@@ -553,6 +609,10 @@ export class ObdCollector {
 
   /** Packs samples into messages and queues them; the buffer is bounded (oldest raw data goes first). */
   private enqueue(stream: string, samples: Sample[]): void {
+    if (this.closed) {
+      this.deps.health.counters.inc(Metric.Dropped, { reason: 'shutdown' }, samples.length);
+      return;
+    }
     const split = splitIntoBatches(samples, this.s.maxBatchBytes);
     const rejected = split.invalid.length + split.oversized.length;
     if (rejected > 0) {
@@ -567,9 +627,9 @@ export class ObdCollector {
       this.buffered += b.samples.length;
     }
     while (this.buffered > this.s.maxBufferedSamples && this.queue.length > 1) {
-      // Never the head while a write of it may be in flight; raw data before events.
-      let idx = this.queue.findIndex((p, i) => i > 0 && p.stream !== this.s.eventStream);
-      if (idx === -1) idx = 1;
+      // Never the message whose write is in flight; raw data before events.
+      let idx = this.queue.findIndex((p) => p !== this.inFlight && p.stream !== this.s.eventStream);
+      if (idx === -1) idx = this.queue.findIndex((p) => p !== this.inFlight);
       this.drop('buffer_full', this.queue.splice(idx, 1));
       this.log.rateLimited('buffer-full', 60_000).error('The write buffer is full; dropping the oldest samples.', { maxBufferedSamples: this.s.maxBufferedSamples });
     }
@@ -586,7 +646,12 @@ export class ObdCollector {
   }
 
   private kickFlush(): void {
-    if (this.flushing || this.flushAbort.signal.aborted) return;
+    if (this.flushAbort.signal.aborted) return;
+    if (this.flushing) {
+      // Only held streams were waiting: new data for another stream is written now.
+      if (this.napKind === 'held') this.wake?.abort();
+      return;
+    }
     this.flushing = this.flushLoop().finally(() => {
       this.flushing = undefined;
     });
@@ -595,35 +660,116 @@ export class ObdCollector {
   private async flushLoop(): Promise<void> {
     const { writer, health, clock } = this.deps;
     while (this.queue.length > 0 && !this.flushAbort.signal.aborted) {
-      const item = this.queue[0]!;
+      const now = clock.now();
+      const item = this.queue.find((p) => !this.isHeld(p.stream, now));
+      if (!item) {
+        // Every queued message belongs to a stream that cannot be created yet.
+        const until = this.queue.reduce((m, p) => Math.min(m, this.held.get(p.stream)?.until ?? now), Number.POSITIVE_INFINITY);
+        if (!(await this.nap(until - now, 'held'))) return;
+        continue;
+      }
+      this.inFlight = item;
       try {
         await writer.append(item.stream, item.payload);
+        this.inFlight = undefined;
         const at = this.queue.indexOf(item);
-        if (at !== -1) this.queue.splice(at, 1);
+        if (at === -1) continue; // counted as dropped meanwhile (stop's deadline passed)
+        this.queue.splice(at, 1);
         this.buffered -= item.samples;
         health.counters.inc(Metric.Written, undefined, item.samples);
         health.counters.set(Metric.BufferedSamples, this.buffered);
+        this.release(item.stream);
         if (this.writerBackoff.attempts > 0) {
           this.writerBackoff.reset();
           health.setStatus('stream_manager', 'connected');
           this.log.info('Writing to the stream manager again.', { buffered: this.buffered });
         }
       } catch (err) {
+        this.inFlight = undefined;
+        if (this.closed || !this.queue.includes(item)) continue;
+        if (err instanceof StreamEnsureError) {
+          this.hold(item.stream, err);
+          continue;
+        }
+        this.release(item.stream); // the stream was ensured: whatever failed now is not its definition
         if (!defaultRetryable(err)) {
           const at = this.queue.indexOf(item);
           if (at !== -1) this.drop('rejected', this.queue.splice(at, 1));
-          this.log.error('The stream manager rejected a message; its samples are dropped.', { stream: item.stream, code: codeOf(err), error: (err as Error).message });
+          this.log.rateLimited(`rejected:${item.stream}`, 60_000).error('The stream manager rejected a message; its samples are dropped.', {
+            stream: item.stream,
+            code: codeOf(err),
+            error: (err as Error).message,
+          });
           continue;
         }
         const delayMs = this.writerBackoff.next();
         health.setStatus('stream_manager', 'backing_off', { attempts: this.writerBackoff.attempts, error: err, detail: { delayMs } });
         this.log.rateLimited('write-failed', 60_000).warn('Cannot write to the stream manager; buffering and retrying.', { code: codeOf(err), buffered: this.buffered });
-        try {
-          await sleep(delayMs, this.flushAbort.signal, clock);
-        } catch {
-          return;
-        }
+        if (!(await this.nap(delayMs, 'backoff'))) return;
       }
+    }
+  }
+
+  /** Sleeps on the clock; false when the flush was aborted (stop's deadline), true when done or woken. */
+  private async nap(ms: number, kind: 'backoff' | 'held'): Promise<boolean> {
+    if (this.flushAbort.signal.aborted) return false;
+    const wake = new AbortController();
+    this.wake = wake;
+    this.napKind = kind;
+    try {
+      await sleep(Math.max(0, ms), wake.signal, this.deps.clock);
+    } catch {
+      // woken
+    } finally {
+      if (this.wake === wake) {
+        this.wake = undefined;
+        this.napKind = undefined;
+      }
+    }
+    return !this.flushAbort.signal.aborted;
+  }
+
+  private isHeld(stream: string, now: number): boolean {
+    const h = this.held.get(stream);
+    return h !== undefined && h.until > now;
+  }
+
+  /**
+   * The stream could not be created (definition conflict, invalid spec): its messages are kept and
+   * the ensure is retried with backoff; the problem shows in health (degraded, `stream:<name>`
+   * sub-status with the stream manager's error) and in an error log line at most once a minute.
+   */
+  private hold(stream: string, err: StreamEnsureError): void {
+    const { health, clock } = this.deps;
+    let h = this.held.get(stream);
+    if (!h) {
+      const b = this.writerBackoff;
+      h = { backoff: new Backoff({ initialMs: b.initialMs, maxMs: b.maxMs, factor: b.factor, jitter: b.jitter }), until: 0, error: err };
+      this.held.set(stream, h);
+    }
+    h.error = err;
+    const delayMs = h.backoff.next();
+    h.until = clock.now() + delayMs;
+    const cause = (err.cause as unknown) ?? err;
+    health.setStatus(`stream:${stream}`, 'ensure_failed', { attempts: h.backoff.attempts, error: cause, detail: { delayMs } });
+    this.degradeForStreams([...this.held.keys()]);
+    this.log.rateLimited(`ensure-failed:${stream}`, 60_000).error('The stream cannot be created or checked; its samples are kept and it is tried again.', {
+      stream,
+      code: codeOf(cause),
+      error: cause instanceof Error ? cause.message : String(cause),
+      buffered: this.buffered,
+    });
+  }
+
+  private release(stream: string): void {
+    const h = this.held.get(stream);
+    if (!h) return;
+    this.held.delete(stream);
+    this.deps.health.setStatus(`stream:${stream}`, 'ready', { attempts: 0 });
+    this.log.info('The stream could be created; writing its samples again.', { stream, buffered: this.buffered });
+    if (!this.stopping && this.held.size === 0 && this.degradedByStreams && this.deps.health.state === 'degraded') {
+      this.degradedByStreams = false;
+      this.deps.health.setState('running');
     }
   }
 }
