@@ -39,6 +39,7 @@ export const GpsCollectorConfigSchema = Type.Object(
     maxBatchBytes: Type.Integer({ minimum: 1024, default: 131072 }),
     maxGoodHdop: Type.Number({ exclusiveMinimum: 0, default: 20 }),
     staleAfterMs: Type.Integer({ minimum: 0, default: 10000, description: 'fix older than this (vs the gateway clock) is UNCERTAIN; 0 disables' }),
+    stopDeadlineMs: Type.Integer({ minimum: 100, maximum: 8000, default: 2000, description: 'at shutdown, time to write what is buffered; the rest is dropped{shutdown}' }),
     healthIntervalMs: Type.Integer({ minimum: 1000, default: 60000 }),
     healthFile: Type.Optional(Type.String({ minLength: 1 })),
     logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       maxBatchBytes: config.maxBatchBytes,
       maxGoodHdop: config.maxGoodHdop,
       staleAfterMs: config.staleAfterMs,
+      stopDeadlineMs: config.stopDeadlineMs,
     },
   });
   await runUntilSignal({
