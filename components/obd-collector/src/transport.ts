@@ -5,8 +5,7 @@
  */
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { SerialPort } from 'serialport';
-import { Backoff, closeOnDestroy, sleep, systemClock, type ClosablePort, type Clock, type Health, type Logger } from '../../core/src';
+import { Backoff, openSerialPort, sleep, systemClock, type Clock, type Health, type Logger, type SerialPortFactory as CoreSerialPortFactory } from '../../core/src';
 import type { Elm327Transport } from './elm327';
 
 /** Wraps a byte stream (socket, serial port) as an Elm327Transport: bytes ⇄ latin1 strings. */
@@ -82,28 +81,11 @@ export interface SerialAdapterOptions {
 }
 
 /** What we need from a serial port class (SerialPort, or SerialPortMock in tests). */
-export type SerialPortFactory = (opts: { path: string; baudRate: number; autoOpen: false }) => ClosablePort & { open(cb: (err: Error | null) => void): void };
-
-const realPort: SerialPortFactory = (opts) => new SerialPort(opts);
+export type SerialPortFactory = CoreSerialPortFactory;
 
 /** Opens a serial ELM327 (USB, Bluetooth rfcomm, a pty). Rejects when the port cannot be opened. */
-export function openSerialTransport(opts: SerialAdapterOptions, factory: SerialPortFactory = realPort): Promise<Elm327Transport> {
-  return new Promise((resolve, reject) => {
-    let port: ReturnType<SerialPortFactory>;
-    try {
-      port = factory({ path: opts.path, baudRate: opts.baudRate, autoOpen: false });
-    } catch (err) {
-      reject(err);
-      return;
-    }
-    port.on('error', () => undefined); // reported through close
-    port.open((err) => {
-      if (err) {
-        port.destroy();
-        reject(err);
-      } else resolve(streamTransport(closeOnDestroy(port))); // close() on reconnect must release the device
-    });
-  });
+export async function openSerialTransport(opts: SerialAdapterOptions, factory?: SerialPortFactory): Promise<Elm327Transport> {
+  return streamTransport(await openSerialPort(opts, factory));
 }
 
 /** Opens a transport; rejects when it cannot. */

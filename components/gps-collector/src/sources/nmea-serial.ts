@@ -1,8 +1,7 @@
 /** NMEA 0183 over a serial port (USB receiver, UART, a pty) through `serialport`. */
 import type { Duplex } from 'node:stream';
-import { SerialPort } from 'serialport';
 import { LineSource, type LineSourceOptions } from './source';
-import { closeOnDestroy, type ClosablePort } from '../../../core/src/serial';
+import { openSerialPort, type SerialPortFactory as CoreSerialPortFactory } from '../../../core/src/serial';
 
 export interface SerialOptions {
   path: string;
@@ -10,28 +9,10 @@ export interface SerialOptions {
 }
 
 /** What we need from a serial port class (SerialPort, or SerialPortMock in tests). */
-export type SerialPortFactory = (opts: { path: string; baudRate: number; autoOpen: false }) => ClosablePort & {
-  open(cb: (err: Error | null) => void): void;
-};
+export type SerialPortFactory = CoreSerialPortFactory;
 
-const realPort: SerialPortFactory = (opts) => new SerialPort(opts);
-
-export function openSerial(opts: SerialOptions, factory: SerialPortFactory = realPort): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    let port: ReturnType<SerialPortFactory>;
-    try {
-      port = factory({ path: opts.path, baudRate: opts.baudRate, autoOpen: false });
-    } catch (err) {
-      reject(err);
-      return;
-    }
-    port.open((err) => {
-      if (err) {
-        port.destroy();
-        reject(err);
-      } else resolve(closeOnDestroy(port)); // destroy() on reconnect must release the device
-    });
-  });
+export function openSerial(opts: SerialOptions, factory?: SerialPortFactory): Promise<Duplex> {
+  return openSerialPort(opts, factory);
 }
 
 export function nmeaSerialSource(
