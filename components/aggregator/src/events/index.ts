@@ -1,0 +1,2 @@
+export * from './event-detector';
+export * from './standard-events';

@@ -1,0 +1,2 @@
+export { parseExpression, fieldsOf, type Expression, type FieldRecord } from './expression';
+export { ExpressionError, ExpressionErrorCode } from './errors';

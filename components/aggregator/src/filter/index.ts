@@ -1,0 +1,2 @@
+export * from './tag-pattern';
+export * from './filter-chain';

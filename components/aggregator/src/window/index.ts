@@ -1,0 +1,3 @@
+export * from './window-aggregator';
+export * from './window-stats';
+export * from './summary-samples';
