@@ -91,7 +91,15 @@ test('tributary start runs the chain, GPS and OBD samples reach their streams, S
     expect(log.map((l) => l.msg)).toContain('Stream manager listening.');
     expect(log[log.length - 1].msg).toBe('Stopped.');
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    // When an assertion failed: stop the chain as Ctrl-C would, and make sure no piece outlives the test.
+    if (child.exitCode === null) {
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 12000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    for (const m of out.matchAll(/^ {2}(\S+)\s+pid (\d+)/gm)) {
+      if (alive(Number(m[2]))) process.kill(Number(m[2]), 'SIGKILL');
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
