@@ -851,6 +851,22 @@ export interface ExitOptions {
  * problem as a `path: reason` string in `problems`) and exits — 78 for an invalid
  * configuration, 1 for anything else. Rethrows `err` if `exit` returns (tests).
  */
+/**
+ * What every main.ts does first: load and validate the configuration, or log every problem and
+ * exit non-zero before any I/O.
+ */
+export async function loadConfigOrExit<S extends TSchema>(
+  schema: S,
+  logger: Logger,
+  options: LoadConfigOptions<Static<S>> = {},
+): Promise<LoadedConfig<Static<S>>> {
+  try {
+    return await loadConfig(schema, options);
+  } catch (err) {
+    exitOnConfigError(err, logger);
+  }
+}
+
 export function exitOnConfigError(err: unknown, logger: Logger, options: ExitOptions = {}): never {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const stderr = options.stderr === undefined ? (process.stderr.isTTY ? process.stderr : null) : options.stderr;

@@ -7,12 +7,10 @@ import {
   HealthReporter,
   StreamClient,
   createLogger,
-  exitOnConfigError,
   installProcessGuards,
-  loadConfig,
+  loadConfigOrExit,
   runUntilSignal,
   systemClock,
-  type LoadedConfig,
 } from '../../core/src';
 import { GpsCollector } from './collector';
 import { GpsCollectorConfigSchema, streamSpecOf, type GpsCollectorConfig } from './config';
@@ -23,12 +21,7 @@ const COMPONENT = 'gps-collector';
 async function main(): Promise<void> {
   const bootLogger = createLogger({ component: COMPONENT });
   installProcessGuards(bootLogger);
-  let loaded: LoadedConfig<GpsCollectorConfig>;
-  try {
-    loaded = await loadConfig(GpsCollectorConfigSchema);
-  } catch (err) {
-    exitOnConfigError(err, bootLogger);
-  }
+  const loaded = await loadConfigOrExit(GpsCollectorConfigSchema, bootLogger);
   const config = loaded.config;
   const logger = createLogger({ component: COMPONENT, level: config.logLevel });
   logger.info('Configuration loaded.', { origin: loaded.origin, source: config.source.type, deviceId: config.deviceId, stream: config.stream.name });

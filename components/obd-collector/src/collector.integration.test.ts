@@ -42,13 +42,7 @@ async function readAll(client: StreamClient, stream: string): Promise<Sample[]> 
   }
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { waitFor } from '../../../test/helpers/wait';
 
 async function setup(opts: { streamManagerLater?: boolean; pty?: boolean } = {}) {
   const dir = tempDir();

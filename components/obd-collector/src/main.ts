@@ -12,10 +12,9 @@ import {
   createLogger,
   exitOnConfigError,
   installProcessGuards,
-  loadConfig,
+  loadConfigOrExit,
   runUntilSignal,
   systemClock,
-  type LoadedConfig,
 } from '../../core/src';
 import { ObdCollector } from './collector';
 import { ObdCollectorConfigSchema, resolvePids, streamSpecOf, type ObdCollectorConfig } from './config';
@@ -28,12 +27,7 @@ const COMPONENT = 'obd-collector';
 async function main(): Promise<void> {
   const bootLogger = createLogger({ component: COMPONENT });
   installProcessGuards(bootLogger);
-  let loaded: LoadedConfig<ObdCollectorConfig>;
-  try {
-    loaded = await loadConfig(ObdCollectorConfigSchema);
-  } catch (err) {
-    exitOnConfigError(err, bootLogger);
-  }
+  const loaded = await loadConfigOrExit(ObdCollectorConfigSchema, bootLogger);
   const config = loaded.config;
   const { plans, problems } = resolvePids(config.pids);
   if (problems.length > 0) exitOnConfigError(new ConfigError(problems, { origin: loaded.origin }), bootLogger);

@@ -6,13 +6,7 @@ import type { Elm327Transport } from './elm327';
 import { nullTransport } from './testing/fakes';
 import { AdapterConnector, openSerialTransport, openTcpTransport, type SerialPortFactory } from './transport';
 
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { waitFor } from '../../../test/helpers/wait';
 
 describe('TCP transport', () => {
   test('writes and reads bytes as latin1, reports the close, and rejects a refused connection', async () => {

@@ -62,11 +62,4 @@ export class GpsdFake {
   }
 }
 
-/** Waits until `cond` holds, polling every 10 ms; throws after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from '../../../../test/helpers/wait';
