@@ -3,6 +3,7 @@
  * behind it each have one job (see components/core/README.md).
  */
 export * from './backoff';
+export * from './checkpoint';
 export * from './clock';
 export * from './config';
 export * from './envelope';
