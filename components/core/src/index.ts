@@ -11,5 +11,6 @@ export * from './errors';
 export * from './health';
 export * from './lifecycle';
 export * from './logger';
+export * from './outbound';
 export * from './stream-client';
 export * from './serial';
