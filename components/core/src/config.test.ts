@@ -403,6 +403,22 @@ describe('following updates', () => {
     expect(source.closed).toBe(true);
   });
 
+  it('runs the extra check on the initial config and on updates, reporting its problems like schema ones', async () => {
+    const { source, sink, logger, updates, onUpdate } = setup({ pollIntervalMs: 500 });
+    const check = (c: Config) => (c.pollIntervalMs === 666 ? [{ path: '/pollIntervalMs', reason: 'is unlucky' }] : []);
+    const loaded = await loadConfig(Schema, { source, logger, onUpdate, debounceMs: 0, check });
+    source.update({ pollIntervalMs: 666 });
+    await flushPromises();
+    expect(updates).toHaveLength(0);
+    expect(loaded.config.pollIntervalMs).toBe(500);
+    expect(sink.withMsg('Configuration update rejected; keeping the previous configuration.')[0]).toMatchObject({ problems: ['/pollIntervalMs: is unlucky'] });
+    source.update({ pollIntervalMs: 700 });
+    await flushPromises();
+    expect(updates).toHaveLength(1);
+    await loaded.close();
+    await expect(loadConfig(Schema, { source: new FakeSource({ pollIntervalMs: 666 }), check })).rejects.toMatchObject({ code: 'config_invalid', problems: [{ path: '/pollIntervalMs', reason: 'is unlucky' }] });
+  });
+
   it('ignores a re-read that changes nothing', async () => {
     const { source, logger, updates, onUpdate } = setup({ pollIntervalMs: 500 });
     await loadConfig(Schema, { source, logger, onUpdate, debounceMs: 0 });

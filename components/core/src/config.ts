@@ -681,6 +681,12 @@ export interface LoadConfigOptions<T> extends ConfigSourceOptions {
   /** Updates arriving within this window are read once. Default 250 ms; 0 reads at once. */
   debounceMs?: number;
   clock?: Clock;
+  /**
+   * Checks a schema cannot express (cross-references, expressions), run after schema
+   * validation on the initial configuration and on every update; problems are reported like
+   * schema problems (an invalid update is rejected, the previous configuration stays).
+   */
+  check?: (config: T) => ConfigProblem[];
 }
 
 export interface LoadedConfig<T> {
@@ -700,6 +706,8 @@ export async function loadConfig<S extends TSchema>(schema: S, options: LoadConf
   let current: Static<S>;
   try {
     current = validateConfig(schema, await source.get(), source.origin);
+    const problems = options.check?.(current) ?? [];
+    if (problems.length > 0) throw new ConfigError(problems, { origin: source.origin });
   } catch (err) {
     await source.close?.().catch(() => undefined);
     throw err;
@@ -712,6 +720,7 @@ export async function loadConfig<S extends TSchema>(schema: S, options: LoadConf
       logger: options.logger ?? createLogger({ component: 'config' }),
       clock: options.clock ?? systemClock,
       debounceMs: options.debounceMs ?? 250,
+      ...(options.check ? { check: options.check } : {}),
       get: () => current,
       set: (next) => (current = next),
     });
@@ -743,6 +752,7 @@ interface FollowerDeps<T> {
   logger: Logger;
   clock: Clock;
   debounceMs: number;
+  check?: (config: T) => ConfigProblem[];
   get(): T;
   set(next: T): void;
 }
@@ -802,7 +812,9 @@ class ConfigFollower<S extends TSchema> {
       return;
     }
     if (this.stopped) return;
-    const result = checkConfig(this.schema, raw);
+    const checked = checkConfig(this.schema, raw);
+    const result: CheckResult<Static<S>> =
+      checked.ok && this.deps.check ? ((problems) => (problems.length > 0 ? { ok: false, problems } : checked))(this.deps.check(checked.value)) : checked;
     if (!result.ok) {
       logger.error('Configuration update rejected; keeping the previous configuration.', {
         code: CoreErrorCode.ConfigInvalid,
