@@ -155,12 +155,22 @@ export class EventDetector {
     this.defs = defs.map((def) => ({ def, pattern: compileTagPattern(def.tag) }));
   }
 
-  process(sample: Sample): Event[] {
-    let matching = this.byName.get(sample.name);
+  /** Whether some definition watches this tag name (samples of other tags can skip `process`). */
+  watches(name: string): boolean {
+    return this.matching(name).length > 0;
+  }
+
+  private matching(name: string): Array<{ def: EventDef; pattern: TagPattern }> {
+    let matching = this.byName.get(name);
     if (!matching) {
-      matching = this.defs.filter((d) => d.pattern.matches(sample.name));
-      this.byName.set(sample.name, matching);
+      matching = this.defs.filter((d) => d.pattern.matches(name));
+      this.byName.set(name, matching);
     }
+    return matching;
+  }
+
+  process(sample: Sample): Event[] {
+    const matching = this.matching(sample.name);
     if (matching.length === 0) return [];
     const out: Event[] = [];
     for (const { def } of matching) {

@@ -72,8 +72,15 @@ export function addValue(w: WindowStatsState, value: number, ts: number, good: b
   w.m2 += delta * (value - w.mean);
   if (value < w.min) w.min = value;
   if (value > w.max) w.max = value;
-  if (ts < w.first.ts) w.first = { value, ts };
-  if (ts >= w.last.ts) w.last = { value, ts };
+  // In place (no allocation per value); snapshots copy these objects.
+  if (ts < w.first.ts) {
+    w.first.value = value;
+    w.first.ts = ts;
+  }
+  if (ts >= w.last.ts) {
+    w.last.value = value;
+    w.last.ts = ts;
+  }
   if (!good) w.allGood = false;
   if (w.values.length < maxValues) {
     w.values.push(value);
