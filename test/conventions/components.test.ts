@@ -10,12 +10,16 @@ import * as YAML from 'yaml';
 import { validateConfig } from '../../components/core/src/config';
 import { GpsCollectorConfigSchema } from '../../components/gps-collector/src/config';
 import { ObdCollectorConfigSchema } from '../../components/obd-collector/src/config';
+import { AggregatorConfigSchema } from '../../components/aggregator/src/config';
+import { PublisherConfigSchema } from '../../components/publisher/src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 const COMPONENTS: { dir: string; name: string; schema: TObject }[] = [
   { dir: 'gps-collector', name: 'com.tributary.GpsCollector', schema: GpsCollectorConfigSchema },
   { dir: 'obd-collector', name: 'com.tributary.ObdCollector', schema: ObdCollectorConfigSchema },
+  { dir: 'aggregator', name: 'com.tributary.Aggregator', schema: AggregatorConfigSchema },
+  { dir: 'publisher', name: 'com.tributary.Publisher', schema: PublisherConfigSchema },
 ];
 
 describe.each(COMPONENTS)('$name', ({ dir, name, schema }) => {

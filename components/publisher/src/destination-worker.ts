@@ -3,6 +3,12 @@
  * up to `maxConcurrency` sends in flight, applies each record's outcome to its lane, and backs
  * off (capped, jittered) when the destination fails as a whole. Each destination has its own
  * worker, so one that is down does not hold up routes to the others.
+ *
+ * When lanes of more than one class feed the destination and it allows 3 or more sends at once,
+ * the last send slot is kept for the highest class: a backlog of lower classes fills at most
+ * `maxConcurrency - 1` slots (still at least 2, so the destination stays pipelined), and a
+ * critical record that arrives while a backlog drains goes out at once in a batch of its class
+ * instead of waiting for a slot, then for a full batch of bulk records to be processed.
  */
 import { Backoff, type BackoffOptions, type Clock, type Health, type Logger, type TimerHandle, errorCode, errorMessage, TributaryError } from '../../core/src';
 import type { Destination, Outcome } from './destination';
@@ -34,6 +40,8 @@ export class DestinationWorker {
   private loopDone: Promise<void> | undefined;
   private readonly backoff: Backoff;
   private classes: { spec: PriorityClassSpec; lanes: Lane[]; next: number }[] = [];
+  /** Index in `classes` of the class the last send slot is kept for, or -1 (no slot kept). */
+  private reservedFor = -1;
   private readonly sends = new Set<Promise<void>>();
   private lastState = '';
 
@@ -49,6 +57,8 @@ export class DestinationWorker {
   async start(): Promise<void> {
     this.running = true;
     this.classes = this.options.priorities.map((spec) => ({ spec, lanes: this.options.lanes.filter((l) => l.settings.priority === spec.name), next: 0 }));
+    const fed = this.classes.filter((c) => c.lanes.length > 0);
+    this.reservedFor = this.options.destination.maxConcurrency >= 3 && fed.length > 1 ? this.classes.indexOf(fed[0]!) : -1;
     this.updateHealth();
     await this.options.destination.start();
     for (const lane of this.options.lanes) lane.start();
@@ -100,10 +110,12 @@ export class DestinationWorker {
         await this.sleep();
         continue;
       }
-      const batch = this.buildBatch(now);
+      // Last free slot: only for the highest class (see the file comment).
+      const only = this.reservedFor >= 0 && this.inflight === destination.maxConcurrency - 1 ? this.reservedFor : -1;
+      const batch = this.buildBatch(now, only);
       if (batch.length === 0) {
         let earliest: number | undefined;
-        for (const lane of this.options.lanes) {
+        for (const lane of only >= 0 ? this.classes[only]!.lanes : this.options.lanes) {
           const t = lane.nextEligibleAt(now);
           if (t !== undefined && (earliest === undefined || t < earliest)) earliest = t;
         }
@@ -135,9 +147,13 @@ export class DestinationWorker {
     });
   }
 
-  private buildBatch(now: number): LaneEntry[] {
+  /** A batch from every class by weight, or (`only` ≥ 0) from that class alone. */
+  private buildBatch(now: number, only = -1): LaneEntry[] {
     const { destination } = this.options;
-    const demand = this.classes.map((c) => ({ weight: c.spec.weight, queued: c.lanes.reduce((n, l) => n + (l.queuedCount > 0 ? l.eligibleCount(now) : 0), 0) }));
+    const demand = this.classes.map((c, i) => ({
+      weight: c.spec.weight,
+      queued: only >= 0 && i !== only ? 0 : c.lanes.reduce((n, l) => n + (l.queuedCount > 0 ? l.eligibleCount(now) : 0), 0),
+    }));
     const quotas = shareBatch(demand, destination.maxBatchRecords);
     const batch: LaneEntry[] = [];
     let bytes = 0;
@@ -145,7 +161,7 @@ export class DestinationWorker {
       let quota = quotas[i]!;
       const cls = this.classes[i]!;
       // Round-robin over the class's lanes so streams of one class share fairly.
-      for (let k = 0; k < cls.lanes.length && quota > 0; k++) {
+      for (let k = 0; k < cls.lanes.length && quota > 0 && (only < 0 || i === only); k++) {
         const lane = cls.lanes[(cls.next + k) % cls.lanes.length]!;
         const room = destination.maxBatchBytes - bytes;
         if (room <= 0) break;
@@ -205,6 +221,11 @@ export class DestinationWorker {
       logger.debug('Outcome not applied while stopping.', { destination: destination.name, error: errorMessage(err) });
     }
     this.updateHealth(anyThrough ? undefined : outcomes[0]);
+  }
+
+  /** Publish the destination's current state in the health report (also when idle). */
+  refreshHealth(): void {
+    this.updateHealth();
   }
 
   private updateHealth(lastFailure?: Outcome): void {

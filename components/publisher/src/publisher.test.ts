@@ -210,6 +210,50 @@ describe('Publisher engine', () => {
     expect(dest.calls.every((c) => c.length > 0)).toBe(true);
   });
 
+  it('keeps the last send slot for critical records: a bulk backlog fills the others, a critical record goes out at once on its own', async () => {
+    await append(BULK, 0, 300);
+    const dest = new FakeDestination('d1', 50, 5 << 20, 3);
+    let release!: () => void;
+    dest.gate = new Promise((r) => (release = r));
+    const p = make(dest, { window: { maxRecords: 5000, maxBytes: 64 << 20 } });
+    await p.publisher.start();
+    await waitFor(() => dest.calls.length === 2, 10_000, 'two bulk batches in flight');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(dest.calls.length).toBe(2); // the third slot stays free for critical records
+    await append(CRITICAL, 0, 2);
+    await waitFor(() => dest.calls.length === 3, 10_000, 'a critical batch in the kept slot');
+    expect(dest.calls[2]!.every((r) => r.origin.stream === CRITICAL)).toBe(true);
+    dest.gate = undefined;
+    release();
+    await waitFor(() => dest.accepted.length === 302, 20_000, 'everything');
+    expect(dest.maxInFlightSeen).toBe(3);
+  });
+
+  it('uses every send slot for a backlog when one class alone feeds the destination, or when it allows only 2 sends', async () => {
+    await append(BULK, 0, 300);
+    const dest = new FakeDestination('d1', 50, 5 << 20, 3);
+    let release!: () => void;
+    dest.gate = new Promise((r) => (release = r));
+    const p = make(dest, { routes: [{ name: 'bulk', streams: [BULK], destination: 'd1', priority: 'bulk', mapping: {} }], window: { maxRecords: 5000, maxBytes: 64 << 20 } });
+    await p.publisher.start();
+    await waitFor(() => dest.calls.length === 3, 10_000, 'three bulk batches in flight');
+    dest.gate = undefined;
+    release();
+    await waitFor(() => dest.accepted.length === 300, 20_000, 'everything');
+    await p.stop();
+    running.length = 0;
+
+    await append(BULK, 300, 300);
+    const two = new FakeDestination('d1', 50, 5 << 20, 2);
+    two.gate = new Promise((r) => (release = r));
+    const q = make(two, { window: { maxRecords: 5000, maxBytes: 64 << 20 } });
+    await q.publisher.start();
+    await waitFor(() => two.calls.length === 2, 10_000, 'two bulk batches in flight');
+    two.gate = undefined;
+    release();
+    await waitFor(() => two.accepted.length === 300, 20_000, 'the other 300');
+  });
+
   it('keeps lower classes moving while a higher class has a large backlog', async () => {
     await append(CRITICAL, 0, 1000);
     await append(BULK, 0, 100);

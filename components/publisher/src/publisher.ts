@@ -207,8 +207,10 @@ export class Publisher {
       const oldest = lane.oldestPendingIngestTime();
       health.counters.set('lag_ms', oldest === undefined ? 0 : Math.max(0, now - oldest), labels);
     }
+    for (const w of this.workers) w.refreshHealth();
     const snapshot = health.snapshot();
-    const bad = Object.entries(snapshot.statuses).filter(([name, s]) => name.startsWith('destination:') && s.state !== 'connected');
+    // `connecting` is how an HTTP destination looks before its first call: not a failure.
+    const bad = Object.entries(snapshot.statuses).filter(([name, s]) => name.startsWith('destination:') && s.state !== 'connected' && s.state !== 'connecting');
     if (!this.running) return;
     if (bad.length > 0) health.setState('degraded', `${bad.map(([n, s]) => `${n.slice('destination:'.length)} ${s.state}`).join(', ')}`);
     else health.setState('running');
