@@ -12,6 +12,7 @@ import { GpsCollectorConfigSchema } from '../../components/gps-collector/src/con
 import { ObdCollectorConfigSchema } from '../../components/obd-collector/src/config';
 import { AggregatorConfigSchema } from '../../components/aggregator/src/config';
 import { PublisherConfigSchema } from '../../components/publisher/src/config';
+import { OpcDaCollectorConfigSchema } from '../../components/opcda-collector/src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -20,6 +21,7 @@ const COMPONENTS: { dir: string; name: string; schema: TObject }[] = [
   { dir: 'obd-collector', name: 'com.tributary.ObdCollector', schema: ObdCollectorConfigSchema },
   { dir: 'aggregator', name: 'com.tributary.Aggregator', schema: AggregatorConfigSchema },
   { dir: 'publisher', name: 'com.tributary.Publisher', schema: PublisherConfigSchema },
+  { dir: 'opcda-collector', name: 'com.tributary.OpcDaCollector', schema: OpcDaCollectorConfigSchema },
 ];
 
 describe.each(COMPONENTS)('$name', ({ dir, name, schema }) => {
