@@ -303,4 +303,44 @@ describe('assets', () => {
     expect(after.assetSummaries?.map((s) => s.name)).toEqual(['lathe']);
     await expect(client.send(new DisassociateAssetsCommand({ assetId: line, hierarchyId, childAssetId: m1 }))).rejects.toBeInstanceOf(InvalidRequestException);
   });
+
+  test("metrics over child assets: a hierarchy of the model (id or name, answered as id), the child's metric of the same window", async () => {
+    const machineModel = await activeModel({
+      assetModelName: unique('Machine'),
+      assetModelProperties: [
+        { name: 't', dataType: 'DOUBLE', type: { measurement: {} } },
+        { name: 't_max_1m', dataType: 'DOUBLE', type: { metric: { expression: 'max(t)', variables: [{ name: 't', value: { propertyId: 't' } }], window: { tumbling: { interval: '1m' } } } } },
+        { name: 't_max_5m', dataType: 'DOUBLE', type: { metric: { expression: 'max(t)', variables: [{ name: 't', value: { propertyId: 't' } }], window: { tumbling: { interval: '5m' } } } } },
+      ],
+    });
+    const ids = new Map((await client.send(new DescribeAssetModelCommand({ assetModelId: machineModel }))).assetModelProperties!.map((p) => [p.name!, p.id!]));
+    const lineWith = (name: string, kind: 'metric' | 'transform', propertyId: string, hierarchyId = 'machines') =>
+      client.send(
+        new CreateAssetModelCommand({
+          assetModelName: unique(name),
+          assetModelHierarchies: [{ name: 'machines', childAssetModelId: machineModel }],
+          assetModelProperties: [
+            {
+              name: 'line_max',
+              dataType: 'DOUBLE',
+              type:
+                kind === 'metric'
+                  ? { metric: { expression: 'max(c)', variables: [{ name: 'c', value: { propertyId, hierarchyId } }], window: { tumbling: { interval: '1m' } } } }
+                  : { transform: { expression: 'c', variables: [{ name: 'c', value: { propertyId, hierarchyId } }] } },
+            },
+          ],
+        }),
+      );
+    const { assetModelId } = await lineWith('Line', 'metric', ids.get('t_max_1m')!);
+    await waitUntilAssetModelActive(localWaiter(client), { assetModelId: assetModelId! });
+    const line = await client.send(new DescribeAssetModelCommand({ assetModelId: assetModelId! }));
+    const value = line.assetModelProperties![0]!.type!.metric!.variables![0]!.value!;
+    expect(value).toMatchObject({ propertyId: ids.get('t_max_1m'), hierarchyId: line.assetModelHierarchies![0]!.id });
+
+    await expect(lineWith('Bad', 'metric', ids.get('t')!)).rejects.toThrow(/metrics can only use the metrics of child assets/);
+    await expect(lineWith('Bad', 'metric', ids.get('t_max_5m')!)).rejects.toThrow(/another window/);
+    await expect(lineWith('Bad', 'metric', ids.get('t_max_1m')!, 'nope')).rejects.toThrow(/is not a hierarchy of this model/);
+    await expect(lineWith('Bad', 'metric', 't_max_1m')).rejects.toThrow(/is not a property of the child asset model/);
+    await expect(lineWith('Bad', 'transform', ids.get('t_max_1m')!)).rejects.toThrow(/only metrics can use the properties of child assets/);
+  });
 });

@@ -150,6 +150,7 @@ export class Catalog {
     if (req.assetModelCompositeModels !== undefined) throw invalid('assetModelCompositeModels are not supported by the local SiteWise.');
     const properties = this.readProperties(req.assetModelProperties, []);
     const hierarchies = this.readHierarchies(req.assetModelHierarchies, [], properties);
+    this.checkChildVariables(properties, hierarchies);
     const now = this.opts.clock();
     const model: AssetModelRecord = {
       id: id ?? randomUUID(),
@@ -223,6 +224,7 @@ export class Catalog {
     }
     const properties = this.readProperties(req.assetModelProperties, m.properties);
     const hierarchies = this.readHierarchies(req.assetModelHierarchies, m.hierarchies, properties, m.id);
+    this.checkChildVariables(properties, hierarchies, m.id);
     const removedProps = m.properties.filter((p) => !properties.some((q) => q.id === p.id)).map((p) => p.id);
     const removedHierarchies = m.hierarchies.filter((h) => !hierarchies.some((q) => q.id === h.id)).map((h) => h.id);
     for (const a of this.assets.values()) {
@@ -592,7 +594,7 @@ export class Catalog {
       str(variable.name, `${vat}.name`, { required: true, max: 64, pattern: /^[a-z][a-z0-9_]*$/ });
       const value = obj(variable.value, `${vat}.value`);
       const ref = str(value.propertyId, `${vat}.value.propertyId`, { max: 256 });
-      if (value.hierarchyId !== undefined) return; // a child model's property: not checked here
+      if (value.hierarchyId !== undefined) return; // a child model's property: see checkChildVariables
       const target = all.find((q) => q.id === ref || q.name === ref);
       if (!target) throw invalid(`${vat}.value.propertyId ${JSON.stringify(ref)} is not a property of this model.`);
       if (target.id === p.id) throw invalid(`${vat}: a property cannot use itself.`);
@@ -606,6 +608,36 @@ export class Catalog {
       const ms = parseInterval(interval);
       if (ms === undefined || ms < 60_000 || ms > 7 * 86_400_000) throw invalid(`${at}.type.metric.window.tumbling.interval ${interval} must be between 1 minute and 1 week (e.g. 1m, 5m, 1h, 1d, 1w, PT5M).`);
     }
+  }
+
+  /**
+   * Variables that name a hierarchy (`value.hierarchyId`, by id or name; answered as the id): only
+   * metrics may use them, the hierarchy must be one of the model's, and the property one of the
+   * child model's *metrics* with the same window ("Metrics can input data from associated assets'
+   * metrics … those inputs must have the same time interval as the output metric", user guide).
+   */
+  private checkChildVariables(properties: ModelProperty[], hierarchies: ModelHierarchy[], selfId?: string): void {
+    properties.forEach((p, i) => {
+      if (p.kind !== 'metric' && p.kind !== 'transform') return;
+      const body = p.type[p.kind] as Json;
+      (body.variables as Json[] | undefined)?.forEach((variable, j) => {
+        const value = variable.value as Json;
+        if (value.hierarchyId === undefined) return;
+        const vat = `assetModelProperties[${i}].type.${p.kind}.variables[${j}]`;
+        if (p.kind !== 'metric') throw invalid(`${vat}: only metrics can use the properties of child assets (hierarchyId).`);
+        const ref = str(value.hierarchyId, `${vat}.value.hierarchyId`, { max: 256 });
+        const h = hierarchies.find((x) => x.id === ref) ?? hierarchies.find((x) => x.name === ref);
+        if (!h) throw invalid(`${vat}.value.hierarchyId ${JSON.stringify(ref)} is not a hierarchy of this model.`);
+        value.hierarchyId = h.id;
+        const childProperties = h.childAssetModelId === selfId ? properties : (this.models.get(h.childAssetModelId)?.properties ?? []);
+        const pid = str(value.propertyId, `${vat}.value.propertyId`, { required: true, max: 256 });
+        const target = childProperties.find((q) => q.id === pid);
+        if (!target) throw invalid(`${vat}.value.propertyId ${JSON.stringify(pid)} is not a property of the child asset model of hierarchy ${h.name}.`);
+        if (target.kind !== 'metric') throw invalid(`${vat}: ${target.name} of the child asset model is a ${target.kind}; metrics can only use the metrics of child assets.`);
+        const interval = (x: ModelProperty): number | undefined => parseInterval(String(((((x.type.metric as Json).window as Json).tumbling as Json).interval as string) ?? ''));
+        if (interval(target) !== interval(p)) throw invalid(`${vat}: child metric ${target.name} has another window than ${p.name}; they must be the same.`);
+      });
+    });
   }
 
   private propertyIdTaken(id: string): boolean {
