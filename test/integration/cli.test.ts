@@ -8,7 +8,13 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeBatch, type Sample } from '../../components/core/src/envelope';
 import { StreamClient } from '../../components/core/src/stream-client';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { GetAssetPropertyValueCommand } from '@aws-sdk/client-iotsitewise';
+import { localKinesisClient } from '../../local/kinesis/src/kinesis';
+import { siteWiseClient } from '../../local/sitewise/src/client';
 import { freePort, REPO, tempDir } from '../helpers/stream-manager';
+
+jest.setTimeout(150_000);
 
 const run = promisify(execFile);
 const BIN = path.join(REPO, 'bin', 'tributary.js');
@@ -22,10 +28,13 @@ function alive(pid: number): boolean {
   }
 }
 
-test('tributary start runs the chain, GPS and OBD samples reach their streams, SIGINT stops every piece', async () => {
+test('tributary start runs the whole chain: samples reach the raw and out streams, Kinesis and SiteWise; SIGINT stops every piece', async () => {
   const dir = tempDir();
-  const [port, obdPort, gpsPort] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [BIN, 'start', '--port', String(port), '--obd-port', String(obdPort), '--gps-port', String(gpsPort), '--dir', dir], {
+  const ports: Record<string, number> = {};
+  for (const flag of ['port', 'obd-port', 'gps-port', 'opcua-port', 'kinesis-port', 'sitewise-port', 'mqtt-port']) ports[flag] = await freePort();
+  const port = ports.port!;
+  const args = Object.entries(ports).flatMap(([flag, p]) => [`--${flag}`, String(p)]);
+  const child = spawn(process.execPath, [BIN, 'start', ...args, '--dir', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -34,7 +43,7 @@ test('tributary start runs the chain, GPS and OBD samples reach their streams, S
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start-up table: ${out}`)), 15000);
+      const timer = setTimeout(() => reject(new Error(`no start-up table: ${out}`)), 60000);
       const check = setInterval(() => {
         if (out.includes('See the streams with')) {
           clearTimeout(timer);
@@ -44,7 +53,20 @@ test('tributary start runs the chain, GPS and OBD samples reach their streams, S
       }, 50);
     });
     const pids = [...out.matchAll(/^ {2}(\S+)\s+pid (\d+)/gm)].map((m) => [m[1], Number(m[2])] as const);
-    expect(pids.map(([name]) => name)).toEqual(['stream-manager', 'sim-obd', 'sim-gps', 'gps-collector', 'obd-collector']);
+    expect(pids.map(([name]) => name)).toEqual([
+      'stream-manager',
+      'kinesis',
+      'sitewise',
+      'mqtt-broker',
+      'sim-obd',
+      'sim-gps',
+      'sim-opcua',
+      'gps-collector',
+      'obd-collector',
+      'opcda-collector',
+      'aggregator',
+      'publisher',
+    ]);
     expect(out).toContain(`127.0.0.1:${port}`);
     expect(out).toContain(path.join(dir, 'logs', 'stream-manager.log'));
 
@@ -73,9 +95,44 @@ test('tributary start runs the chain, GPS and OBD samples reach their streams, S
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(obd.map((x) => x.name)).toEqual(expect.arrayContaining(['vin', 'rpm', 'speed', 'coolant_temp']));
-      expect(obd[0].device).toMatch(/^[A-HJ-NPR-Z0-9]{17}$/);
+      expect(obd[0].device).toBe('demo-vehicle');
+      // The aggregator writes filtered telemetry (GPS-enriched) ...
+      let telemetry: Sample[] = [];
+      for (let i = 0; i < 150 && !telemetry.some((x) => x.name === 'rpm'); i++) {
+        const messages = await client.read('tributary.out.telemetry', { start: 0, max: 50 }).catch(() => []);
+        telemetry = messages.flatMap((m) => {
+          const d = decodeBatch(m.payload);
+          return d.ok ? d.samples : [];
+        });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(telemetry.find((x) => x.name === 'rpm')).toMatchObject({ device: 'demo-vehicle', source: 'obd' });
     } finally {
       client.close();
+    }
+    // ... and the publisher delivers it to Kinesis and SiteWise.
+    const kinesis = localKinesisClient(`http://127.0.0.1:${ports['kinesis-port']}`);
+    const sitewise = siteWiseClient(`http://127.0.0.1:${ports['sitewise-port']}`);
+    try {
+      let kinesisRecords = 0;
+      for (let i = 0; i < 150 && kinesisRecords === 0; i++) {
+        for (const s of (await kinesis.send(new ListShardsCommand({ StreamName: 'tributary-telemetry' }))).Shards ?? []) {
+          const it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: 'tributary-telemetry', ShardId: s.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+          kinesisRecords += ((await kinesis.send(new GetRecordsCommand({ ShardIterator: it! }))).Records ?? []).length;
+        }
+        if (kinesisRecords === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(kinesisRecords).toBeGreaterThan(0);
+      let rpm: number | undefined;
+      for (let i = 0; i < 150 && rpm === undefined; i++) {
+        const v = await sitewise.send(new GetAssetPropertyValueCommand({ propertyAlias: '/demo-vehicle/rpm' })).catch(() => undefined);
+        rpm = v?.propertyValue?.value?.doubleValue;
+        if (rpm === undefined) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(typeof rpm).toBe('number');
+    } finally {
+      kinesis.destroy();
+      sitewise.destroy();
     }
     const listed = await run(process.execPath, [BIN, 'streams', '--port', String(port)]);
     expect(listed.stdout).toMatch(/^STREAM\s+OLDEST\s+NEWEST\s+MESSAGES\s+BYTES/m);
