@@ -60,6 +60,9 @@ export interface ComponentSpec {
  * aws-crt 1.33.1 ships Linux prebuilds for x64 and arm64 only (no 32-bit ARM), so no component
  * can run on armv7l without building aws-crt from source on the device.
  */
+/** Node options of the Publisher's Run step; the publisher benchmark uses the same. */
+export const PUBLISHER_NODE_OPTIONS = '--max-semi-space-size=4';
+
 export const COMMON_EXTERNAL = ['aws-crt', '@serialport/bindings-cpp'];
 
 export const STREAM_MANAGER_DEPENDENCY: Record<string, DependencySpec> = {
@@ -154,6 +157,9 @@ export const COMPONENTS: readonly ComponentSpec[] = [
         },
       },
     },
+    // A 4 MiB young generation keeps the RSS of a draining publisher near 130 MB instead of
+    // ~160 MB at no measurable CPU cost (npm run bench runs the publisher with the same flag).
+    setenv: { NODE_OPTIONS: PUBLISHER_NODE_OPTIONS },
     architectures: LINUX_64,
   },
 ];

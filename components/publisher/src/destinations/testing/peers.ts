@@ -324,7 +324,9 @@ export class LocalBrokerPeer implements CompliancePeer {
 export function mosquittoPath(): string | undefined {
   const r = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
   const p = r.stdout.trim();
-  return r.status === 0 && p ? p : undefined;
+  if (r.status === 0 && p) return p;
+  // Debian installs it in /usr/sbin, which is not on every user's PATH.
+  return fs.existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : undefined;
 }
 
 async function freePort(): Promise<number> {
@@ -351,7 +353,10 @@ export class MosquittoPeer implements CompliancePeer {
 
   async start(): Promise<void> {
     this.files = await ensureCertificates(path.join(this.dir, 'certs'));
-    fs.chmodSync(this.files.serverKeyFile, 0o644); // mosquitto started as root drops to user mosquitto
+    // mosquitto started as root drops to user mosquitto: it must be able to reach and read the files.
+    fs.chmodSync(this.dir, 0o755);
+    fs.chmodSync(path.dirname(this.files.serverKeyFile), 0o755);
+    for (const file of [this.files.caFile, this.files.serverCertFile, this.files.serverKeyFile]) fs.chmodSync(file, 0o644);
     this.port = await freePort();
     await this.up();
   }
