@@ -112,6 +112,14 @@ export class DestinationWorker {
       }
       // Last free slot: only for the highest class (see the file comment).
       const only = this.reservedFor >= 0 && this.inflight === destination.maxConcurrency - 1 ? this.reservedFor : -1;
+      if (only < 0 && this.inflight > 0 && this.shouldLinger(now)) {
+        // A send is in flight and the batch would be partial with nothing urgent in it: wait for
+        // more records (the lane's next read) or for that send to finish. Under a backlog this
+        // makes full batches (fewer, cheaper calls); when idle nothing waits, since a lone
+        // send has nothing in flight beside it.
+        await this.sleep();
+        continue;
+      }
       const batch = this.buildBatch(now, only);
       if (batch.length === 0) {
         let earliest: number | undefined;
@@ -130,6 +138,22 @@ export class DestinationWorker {
       });
       this.sends.add(p);
     }
+  }
+
+  /** True when the next batch would be partial and holds no record of the highest class. */
+  private shouldLinger(now: number): boolean {
+    const max = this.options.destination.maxBatchRecords;
+    let eligible = 0;
+    for (let i = 0; i < this.classes.length; i++) {
+      for (const lane of this.classes[i]!.lanes) {
+        if (lane.queuedCount === 0) continue;
+        const n = lane.eligibleCount(now);
+        if (n > 0 && i === 0) return false;
+        eligible += n;
+        if (eligible >= max) return false;
+      }
+    }
+    return eligible > 0;
   }
 
   /** Wait until notified, or `ms` passed. */
