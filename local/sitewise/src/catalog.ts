@@ -1,6 +1,6 @@
 /**
- * The control plane of the local SiteWise: asset models, assets, hierarchy associations and
- * property aliases, validated like the real service. Requests and answers are the JSON wire
+ * The control plane of the local SiteWise: asset models, assets, hierarchy associations,
+ * property aliases and time series (data streams), validated like the real service. Requests and answers are the JSON wire
  * shapes of the restJson1 protocol (dates as epoch seconds).
  *
  * Asset property ids are the ids of the model's properties, and asset hierarchy ids the ids of
@@ -74,11 +74,31 @@ export interface AssetRecord {
   parent?: { assetId: string; hierarchyId: string };
 }
 
+/**
+ * A time series ("data stream"): the values of one asset property, or of an alias that no
+ * property carries (disassociated). Created on the first ingested value, or by
+ * DisassociateTimeSeriesFromAssetProperty; its id stays the same across (dis)associations.
+ */
+export interface TimeSeriesRecord {
+  id: string;
+  dataType: DataType;
+  dataTypeSpec?: string;
+  /** The alias of a disassociated series; an associated one answers its property's alias. */
+  alias?: string;
+  /** Set while associated. */
+  assetId?: string;
+  propertyId?: string;
+  created: number;
+  updated: number;
+}
+
 /** What the catalog keeps on disk (see LocalSiteWise's dataFile). */
 export interface CatalogSnapshot {
   v: 1;
   models: AssetModelRecord[];
   assets: AssetRecord[];
+  /** Absent in files written before time series were kept. */
+  timeSeries?: TimeSeriesRecord[];
 }
 
 /** A property found by alias or by ids, with what ingestion needs to know. */
@@ -97,6 +117,7 @@ const MAX_HIERARCHY_DEPTH = 10;
 
 export const modelArn = (id: string): string => `arn:aws:iotsitewise:${REGION}:${ACCOUNT}:asset-model/${id}`;
 export const assetArn = (id: string): string => `arn:aws:iotsitewise:${REGION}:${ACCOUNT}:asset/${id}`;
+export const timeSeriesArn = (id: string): string => `arn:aws:iotsitewise:${REGION}:${ACCOUNT}:time-series/${id}`;
 const seconds = (ms: number): number => ms / 1000;
 
 export interface CatalogOptions {
@@ -114,13 +135,17 @@ export class Catalog {
   private readonly assets = new Map<string, AssetRecord>();
   /** alias → "assetId/propertyId" */
   private readonly aliases = new Map<string, { assetId: string; propertyId: string }>();
+  /** Time series by id; disassociated ones by alias; associated ones by "assetId/propertyId". */
+  private readonly series = new Map<string, TimeSeriesRecord>();
+  private readonly streams = new Map<string, TimeSeriesRecord>();
+  private readonly propertySeries = new Map<string, TimeSeriesRecord>();
 
   constructor(private readonly opts: CatalogOptions) {}
 
   // ---- persistence ----
 
   snapshot(): CatalogSnapshot {
-    return { v: 1, models: [...this.models.values()], assets: [...this.assets.values()] };
+    return { v: 1, models: [...this.models.values()], assets: [...this.assets.values()], timeSeries: [...this.series.values()] };
   }
 
   /** Loads a snapshot; everything in it is ACTIVE. */
@@ -131,10 +156,21 @@ export class Catalog {
       this.assets.set(a.id, { ...a, pending: undefined, readyAt: 0 });
       for (const [propertyId, s] of Object.entries(a.settings)) if (s.alias) this.aliases.set(s.alias, { assetId: a.id, propertyId });
     }
+    for (const t of snap.timeSeries ?? []) {
+      if (t.assetId !== undefined && t.propertyId !== undefined) {
+        if (!this.hasProperty(t.assetId, t.propertyId)) continue;
+        this.propertySeries.set(`${t.assetId}/${t.propertyId}`, t);
+      } else if (t.alias !== undefined && !this.aliases.has(t.alias)) {
+        this.streams.set(t.alias, t);
+      } else {
+        continue;
+      }
+      this.series.set(t.id, t);
+    }
   }
 
-  counts(): { assetModels: number; assets: number; aliases: number } {
-    return { assetModels: this.models.size, assets: this.assets.size, aliases: this.aliases.size };
+  counts(): { assetModels: number; assets: number; aliases: number; timeSeries: number } {
+    return { assetModels: this.models.size, assets: this.assets.size, aliases: this.aliases.size, timeSeries: this.series.size };
   }
 
   // ---- asset models ----
@@ -239,6 +275,7 @@ export class Catalog {
         const alias = a.settings[pid]?.alias;
         if (alias) this.aliases.delete(alias);
         delete a.settings[pid];
+        this.dropPropertySeries(a.id, pid);
       }
       for (const hid of removedHierarchies) delete a.children[hid];
     }
@@ -337,6 +374,7 @@ export class Catalog {
     if (Object.values(a.children).some((c) => c.length > 0)) throw conflict(`Asset ${id} has child assets; disassociate them first.`, a.id, assetArn(a.id));
     if (a.parent) throw conflict(`Asset ${id} is associated with parent asset ${a.parent.assetId}; disassociate it first.`, a.id, assetArn(a.id));
     for (const s of Object.values(a.settings)) if (s.alias) this.aliases.delete(s.alias);
+    for (const p of this.model(a.modelId).properties) this.dropPropertySeries(a.id, p.id);
     this.assets.delete(id);
     this.changed();
     return { assetId: id, assetStatus: { state: 'DELETING' } };
@@ -413,6 +451,12 @@ export class Catalog {
       if (owner && !(owner.assetId === a.id && owner.propertyId === p.id)) {
         throw invalid(`The alias ${alias} is already in use by property ${owner.propertyId} of asset ${owner.assetId}; aliases must be unique.`);
       }
+      const stream = this.streams.get(alias);
+      if (stream) {
+        throw invalid(
+          `The alias ${alias} is in use by data stream (time series) ${stream.id}, which is not associated with an asset property; aliases must be unique. Use AssociateTimeSeriesToAssetProperty to associate the data stream with this property.`,
+        );
+      }
     }
     const previous = a.settings[p.id]?.alias;
     if (previous !== undefined) this.aliases.delete(previous);
@@ -448,6 +492,183 @@ export class Catalog {
   hasProperty(assetId: string, propertyId: string): boolean {
     const asset = this.assets.get(assetId);
     return !!asset && this.model(asset.modelId).properties.some((p) => p.id === propertyId);
+  }
+
+  // ---- time series (data streams) ----
+
+  /** The disassociated time series of an alias, or undefined. */
+  stream(alias: string): TimeSeriesRecord | undefined {
+    return this.streams.get(alias);
+  }
+
+  /** Creates the disassociated time series of an alias no property carries (first ingested value). */
+  createStream(alias: string, dataType: DataType): TimeSeriesRecord {
+    if (this.aliases.has(alias) || this.streams.has(alias)) throw new Error(`alias ${alias} is in use`);
+    const now = this.opts.clock();
+    const t: TimeSeriesRecord = { id: randomUUID(), dataType, alias, created: now, updated: now };
+    this.series.set(t.id, t);
+    this.streams.set(alias, t);
+    this.changed();
+    return t;
+  }
+
+  /** The time series of an asset property; with `create`, made on the first ingested value. */
+  seriesOf(asset: AssetRecord, property: ModelProperty, create: true): TimeSeriesRecord;
+  seriesOf(asset: AssetRecord, property: ModelProperty, create?: boolean): TimeSeriesRecord | undefined;
+  seriesOf(asset: AssetRecord, property: ModelProperty, create = false): TimeSeriesRecord | undefined {
+    const k = `${asset.id}/${property.id}`;
+    let t = this.propertySeries.get(k);
+    if (!t && create) {
+      const now = this.opts.clock();
+      t = { id: randomUUID(), dataType: property.dataType, ...optional('dataTypeSpec', property.dataTypeSpec), assetId: asset.id, propertyId: property.id, created: now, updated: now };
+      this.series.set(t.id, t);
+      this.propertySeries.set(k, t);
+      this.changed();
+    }
+    return t;
+  }
+
+  hasSeries(id: string): boolean {
+    return this.series.has(id);
+  }
+
+  /** ListTimeSeries: `timeSeriesType` ASSOCIATED | DISASSOCIATED, `assetId`, `aliasPrefix`; paged. */
+  listTimeSeries(query: URLSearchParams): Json {
+    const type = query.get('timeSeriesType');
+    if (type !== null && type !== 'ASSOCIATED' && type !== 'DISASSOCIATED') throw invalid(`timeSeriesType must be ASSOCIATED or DISASSOCIATED, not ${type}.`);
+    const assetId = query.get('assetId');
+    if (assetId !== null) this.asset(assetId);
+    const prefix = query.get('aliasPrefix');
+    const all = [...this.series.values()]
+      .filter((t) => {
+        if (type === 'ASSOCIATED' && t.assetId === undefined) return false;
+        if (type === 'DISASSOCIATED' && t.assetId !== undefined) return false;
+        if (assetId !== null && t.assetId !== assetId) return false;
+        return prefix === null || (this.aliasOf(t)?.startsWith(prefix) ?? false);
+      }); // in creation order
+    const { items, nextToken } = page(all, query, 50, 250);
+    return { TimeSeriesSummaries: items.map((t) => this.wireTimeSeries(t)), nextToken };
+  }
+
+  /** DescribeTimeSeries by `alias`, or `assetId` + `propertyId`. */
+  describeTimeSeries(query: URLSearchParams): Json {
+    return this.wireTimeSeries(this.findSeries(query));
+  }
+
+  /** AssociateTimeSeriesToAssetProperty: the disassociated series of `alias` becomes the property's (alias and values). */
+  associateTimeSeries(query: URLSearchParams): void {
+    const { alias, asset, property } = this.seriesRequest(query);
+    const owner = this.aliases.get(alias);
+    if (owner) {
+      if (owner.assetId === asset.id && owner.propertyId === property.id) return; // already associated
+      throw invalid(`The time series ${alias} is already associated with property ${owner.propertyId} of asset ${owner.assetId}.`);
+    }
+    const t = this.streams.get(alias);
+    if (!t) throw notFound(`No time series has the alias ${alias}.`);
+    if (property.kind !== 'measurement') throw invalid(`Property ${property.name} is a ${property.kind}; time series can only be associated with measurements.`);
+    if (property.dataType !== t.dataType) throw invalid(`The time series ${alias} has the data type ${t.dataType}; property ${property.name} is ${property.dataType}. They must match.`);
+    const current = asset.settings[property.id]?.alias;
+    if (current !== undefined || this.propertySeries.has(`${asset.id}/${property.id}`)) {
+      throw invalid(`Property ${property.name} of asset ${asset.id} already has a time series${current !== undefined ? ` (alias ${current})` : ''}; an asset property can be associated with one time series only.`);
+    }
+    this.streams.delete(alias);
+    delete t.alias;
+    t.assetId = asset.id;
+    t.propertyId = property.id;
+    t.updated = asset.updated = this.opts.clock();
+    this.propertySeries.set(`${asset.id}/${property.id}`, t);
+    (asset.settings[property.id] ??= {}).alias = alias;
+    this.aliases.set(alias, { assetId: asset.id, propertyId: property.id });
+    this.changed();
+  }
+
+  /** DisassociateTimeSeriesFromAssetProperty: the property loses its alias; its series (and values) stay under the alias. */
+  disassociateTimeSeries(query: URLSearchParams): void {
+    const { alias, asset, property } = this.seriesRequest(query);
+    const settings = asset.settings[property.id];
+    if (settings?.alias !== alias) {
+      if (!this.aliases.has(alias) && !this.streams.has(alias)) throw notFound(`No time series has the alias ${alias}.`);
+      throw invalid(`The time series ${alias} is not associated with property ${property.id} of asset ${asset.id}.`);
+    }
+    const t = this.seriesOf(asset, property, true);
+    this.propertySeries.delete(`${asset.id}/${property.id}`);
+    delete t.assetId;
+    delete t.propertyId;
+    t.alias = alias;
+    this.streams.set(alias, t);
+    delete settings.alias;
+    this.aliases.delete(alias);
+    t.updated = asset.updated = this.opts.clock();
+    this.changed();
+  }
+
+  /**
+   * DeleteTimeSeries by `alias`, or `assetId` + `propertyId`: the series and its values are gone;
+   * a property whose series is deleted keeps its alias (a later value starts a new series).
+   */
+  deleteTimeSeries(query: URLSearchParams): void {
+    const t = this.findSeries(query);
+    if (t.assetId !== undefined) this.propertySeries.delete(`${t.assetId}/${t.propertyId}`);
+    if (t.alias !== undefined) this.streams.delete(t.alias);
+    this.series.delete(t.id);
+    this.changed();
+  }
+
+  private findSeries(query: URLSearchParams): TimeSeriesRecord {
+    const alias = query.get('alias');
+    const assetId = query.get('assetId');
+    const propertyId = query.get('propertyId');
+    if (alias !== null) {
+      const stream = this.streams.get(alias);
+      if (stream) return stream;
+      const found = this.byAlias(alias);
+      if (!found) throw notFound(`No time series has the alias ${alias}.`);
+      if ((assetId !== null && assetId !== found.asset.id) || (propertyId !== null && propertyId !== found.property.id)) {
+        throw invalid(`The alias ${alias} belongs to another asset property than assetId/propertyId.`);
+      }
+      const t = this.seriesOf(found.asset, found.property);
+      if (!t) throw notFound(`Property ${found.property.name} (alias ${alias}) has no time series yet: it is created by the first value ingested.`);
+      return t;
+    }
+    if (assetId === null || propertyId === null) throw invalid('Give an alias, or assetId and propertyId.');
+    const { asset, property } = this.byIds(assetId, propertyId);
+    const t = this.seriesOf(asset, property);
+    if (!t) throw notFound(`Property ${property.name} of asset ${asset.id} has no time series yet: it is created by the first value ingested.`);
+    return t;
+  }
+
+  private seriesRequest(query: URLSearchParams): { alias: string; asset: AssetRecord; property: ModelProperty } {
+    const alias = str(query.get('alias') ?? undefined, 'alias', { required: true, max: 1000, pattern: NAME })!;
+    const assetId = str(query.get('assetId') ?? undefined, 'assetId', { required: true, max: 139 })!;
+    const propertyId = str(query.get('propertyId') ?? undefined, 'propertyId', { required: true, max: 139 })!;
+    const { asset, property } = this.byIds(assetId, propertyId);
+    if (this.state(asset) !== 'ACTIVE') throw conflict(`Asset ${assetId} is ${this.state(asset)}; wait until it is ACTIVE.`, asset.id, assetArn(asset.id));
+    return { alias, asset, property };
+  }
+
+  private aliasOf(t: TimeSeriesRecord): string | undefined {
+    return t.assetId !== undefined ? this.assets.get(t.assetId)?.settings[t.propertyId!]?.alias : t.alias;
+  }
+
+  private wireTimeSeries(t: TimeSeriesRecord): Json {
+    return {
+      timeSeriesId: t.id,
+      dataType: t.dataType,
+      dataTypeSpec: t.dataTypeSpec,
+      timeSeriesCreationDate: seconds(t.created),
+      timeSeriesLastUpdateDate: seconds(t.updated),
+      timeSeriesArn: timeSeriesArn(t.id),
+      assetId: t.assetId,
+      propertyId: t.propertyId,
+      alias: this.aliasOf(t),
+    };
+  }
+
+  private dropPropertySeries(assetId: string, propertyId: string): void {
+    const t = this.propertySeries.get(`${assetId}/${propertyId}`);
+    if (!t) return;
+    this.propertySeries.delete(`${assetId}/${propertyId}`);
+    this.series.delete(t.id);
   }
 
   // ---- internals ----

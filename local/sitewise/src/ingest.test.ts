@@ -135,7 +135,8 @@ describe('BatchPutAssetPropertyValue', () => {
   });
 
   test.each([
-    ['an alias that maps to no property', { propertyAlias: '/car/nothing' }, 'InvalidRequestException', /not mapped/],
+    // (an alias alone that maps to no property is a disassociated time series: see timeseries.test.ts)
+    ['an unmapped alias with assetId/propertyId', () => ({ propertyAlias: '/car/nothing', assetId: car.assetId, propertyId: car.propertyIds.rpm! }), 'InvalidRequestException', /not the alias/],
     ['an unknown asset id', { assetId: '00000000-0000-4000-8000-00000000000a', propertyId: '00000000-0000-4000-8000-00000000000b' }, 'ResourceNotFoundException', /Asset/],
     ['an unknown property id', () => ({ assetId: car.assetId, propertyId: '00000000-0000-4000-8000-00000000000c' }), 'ResourceNotFoundException', /Property/],
     ['an asset id without property id', () => ({ assetId: car.assetId }), 'InvalidRequestException', /propertyId/],

@@ -23,7 +23,7 @@ export interface LocalSiteWiseOptions {
   clock?: () => number;
   /** How long a created/updated model or asset stays CREATING/UPDATING before it is ACTIVE. Default 50 ms; 0 = ACTIVE from the next request on. */
   activationDelayMs?: number;
-  /** JSON file that keeps asset models, assets and aliases across restarts (values stay in memory). */
+  /** JSON file that keeps asset models, assets, aliases and time series across restarts (values stay in memory). */
   dataFile?: string;
   logger?: SiteWiseLogger;
 }
@@ -46,7 +46,10 @@ export interface SiteWiseStats {
   faultsInjected: number;
   assetModels: number;
   assets: number;
+  /** Aliases of asset properties. */
   aliases: number;
+  /** Time series (data streams), associated or not. */
+  timeSeries: number;
 }
 
 type Json = Record<string, unknown>;
@@ -210,7 +213,7 @@ export class LocalSiteWise {
       r('GET', `/asset-models/${seg}`, 'DescribeAssetModel', 200, ([id]) => c.describeAssetModel(id!)),
       r('PUT', `/asset-models/${seg}`, 'UpdateAssetModel', 202, ([id], b) => {
         const out = c.updateAssetModel(id!, b);
-        this.values.prune((a, p) => c.hasProperty(a, p));
+        this.values.retain((id) => c.hasSeries(id));
         return out;
       }),
       r('DELETE', `/asset-models/${seg}`, 'DeleteAssetModel', 202, ([id]) => c.deleteAssetModel(id!)),
@@ -219,7 +222,7 @@ export class LocalSiteWise {
       r('GET', `/assets/${seg}`, 'DescribeAsset', 200, ([id], _, q) => c.describeAsset(id!, q.get('excludeProperties') === 'true')),
       r('DELETE', `/assets/${seg}`, 'DeleteAsset', 202, ([id]) => {
         const out = c.deleteAsset(id!);
-        this.values.prune((a, p) => c.hasProperty(a, p));
+        this.values.retain((id) => c.hasSeries(id));
         return out;
       }),
       r('POST', `/assets/${seg}/associate`, 'AssociateAssets', 200, ([id], b) => c.associateAssets(id!, b)),
@@ -230,6 +233,14 @@ export class LocalSiteWise {
       r('POST', '/properties', 'BatchPutAssetPropertyValue', 200, (_, b) => this.batchPut(b)),
       r('GET', '/properties/latest', 'GetAssetPropertyValue', 200, (_, __, q) => latest(c, this.values, q)),
       r('GET', '/properties/history', 'GetAssetPropertyValueHistory', 200, (_, __, q) => history(c, this.values, q)),
+      r('GET', '/timeseries', 'ListTimeSeries', 200, (_, __, q) => c.listTimeSeries(q)),
+      r('GET', '/timeseries/describe', 'DescribeTimeSeries', 200, (_, __, q) => c.describeTimeSeries(q)),
+      r('POST', '/timeseries/associate', 'AssociateTimeSeriesToAssetProperty', 200, (_, __, q) => c.associateTimeSeries(q)),
+      r('POST', '/timeseries/disassociate', 'DisassociateTimeSeriesFromAssetProperty', 200, (_, __, q) => c.disassociateTimeSeries(q)),
+      r('POST', '/timeseries/delete', 'DeleteTimeSeries', 200, (_, __, q) => {
+        c.deleteTimeSeries(q);
+        this.values.retain((id) => c.hasSeries(id));
+      }),
     ];
   }
 

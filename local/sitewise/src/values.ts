@@ -6,12 +6,15 @@
  * - request constraints (entry count, TQV count, entryId pattern and uniqueness, timestamp
  *   ranges, quality and nullValue enums, integer width) reject the whole request with a 400
  *   InvalidRequestException;
- * - everything that depends on stored state or on the clock (unknown asset/property/alias,
+ * - everything that depends on stored state or on the clock (unknown asset/property,
  *   timestamp window, data type, value ranges) is reported per entry inside a 200 answer, as
  *   `errorEntries[{entryId, errors[{errorCode, errorMessage, timestamps[]}]}]`, one error per
  *   error code with the timestamps of every TQV it concerns.
+ *
+ * Values live in time series (see TimeSeriesRecord): an alias that no property carries gets a
+ * disassociated time series on its first stored value, whose data type that value fixes.
  */
-import { attributeValueFits, page, type Catalog, type DataType, type ResolvedProperty } from './catalog';
+import { attributeValueFits, page, type AssetRecord, type Catalog, type DataType, type ModelProperty, type TimeSeriesRecord } from './catalog';
 import { invalid, notFound } from './errors';
 
 export type Quality = 'GOOD' | 'BAD' | 'UNCERTAIN';
@@ -76,6 +79,9 @@ const FIELD_OF: Partial<Record<DataType, (typeof VARIANT_FIELDS)[number]>> = {
   BOOLEAN: 'booleanValue',
   STRING: 'stringValue',
 };
+const TYPE_OF_FIELD: Record<string, DataType> = { doubleValue: 'DOUBLE', integerValue: 'INTEGER', booleanValue: 'BOOLEAN', stringValue: 'STRING' };
+const TYPE_OF_NULL: Record<string, DataType> = { D: 'DOUBLE', I: 'INTEGER', B: 'BOOLEAN', S: 'STRING' };
+const ALIAS = /^[^\u0000-\u001F\u007F]+$/;
 
 /** A validated request entry (whole-request checks passed). */
 export interface PutEntry {
@@ -109,6 +115,9 @@ export function readBatchPut(body: Record<string, unknown>): { entries: PutEntry
     for (const f of ['assetId', 'propertyId', 'propertyAlias'] as const) {
       const v = e[f];
       if (v !== undefined && (typeof v !== 'string' || v.length < 1 || v.length > (f === 'propertyAlias' ? 1000 : 139))) throw invalid(`${at}.${f} must be a non-empty string.`);
+    }
+    if (typeof e.propertyAlias === 'string' && !ALIAS.test(e.propertyAlias)) {
+      throw invalid(`1 validation error detected: Value at '${at}.propertyAlias' failed to satisfy constraint: Member must satisfy regular expression pattern: [^\\u0000-\\u001F\\u007F]+`);
     }
     const values = e.propertyValues;
     if (!Array.isArray(values)) throw invalid(`1 validation error detected: Value null at '${at}.propertyValues' failed to satisfy constraint: Member must not be null`);
@@ -158,8 +167,11 @@ function readTqv(raw: unknown, at: string): PutEntry['values'][number] {
   return { timestamp: { timeInSeconds: sec, offsetInNanos: nanos }, quality: (quality as Quality | undefined) ?? 'GOOD', qualityGiven: quality !== undefined, value: v };
 }
 
-/** Why one TQV cannot be stored in `target`, or undefined when it can (checks that need no stored state). */
-function tqvProblem(tqv: PutEntry['values'][number], dataType: DataType, kind: string, nowMs: number): { code: EntryErrorCode; message: string } | undefined {
+/**
+ * Why one TQV cannot be stored into a series of `dataType`, or undefined when it can (checks that
+ * need no stored state). `subject` names the target in type-mismatch messages.
+ */
+function tqvProblem(tqv: PutEntry['values'][number], dataType: DataType, kind: string, nowMs: number, subject: string): { code: EntryErrorCode; message: string } | undefined {
   const ns = nsOf(tqv.timestamp);
   const nowNs = BigInt(Math.round(nowMs * 1000)) * 1000n;
   if (ns < nowNs - BigInt(PAST_MS) * 1_000_000n || ns > nowNs + BigInt(FUTURE_MS) * 1_000_000n) {
@@ -172,14 +184,14 @@ function tqvProblem(tqv: PutEntry['values'][number], dataType: DataType, kind: s
   if (field === 'nullValue') {
     if (tqv.quality === 'GOOD') return { code: 'InvalidRequestException', message: 'A nullValue is only accepted with BAD or UNCERTAIN quality.' };
     const vt = (raw as { valueType: string }).valueType;
-    if (vt !== 'U' && vt !== NULL_TYPE_OF[dataType]) return { code: 'InvalidRequestException', message: `nullValue of type ${vt} does not match the property data type ${dataType}.` };
+    if (vt !== 'U' && vt !== NULL_TYPE_OF[dataType]) return { code: 'InvalidRequestException', message: `nullValue of type ${vt} does not match the data type ${dataType} of ${subject}.` };
     return undefined;
   }
   // An attribute also takes its value as a string, as the attribute default values are strings.
   const expected = FIELD_OF[dataType];
   const attributeText = kind === 'attribute' && field === 'stringValue' && typeof raw === 'string' && attributeValueFits(raw, dataType);
   if (field !== expected && !attributeText) {
-    return { code: 'InvalidRequestException', message: `The property data type is ${dataType}; the value was given as ${field}.` };
+    return { code: 'InvalidRequestException', message: `Data type mismatch: ${subject} is ${dataType}; the value was given as ${field}.` };
   }
   switch (field) {
     case 'doubleValue': {
@@ -200,19 +212,17 @@ function tqvProblem(tqv: PutEntry['values'][number], dataType: DataType, kind: s
   }
 }
 
-const key = (assetId: string, propertyId: string): string => `${assetId}/${propertyId}`;
 const nsOf = (t: Timestamp): bigint => BigInt(t.timeInSeconds) * 1_000_000_000n + BigInt(t.offsetInNanos);
 
-/** Values per asset property, sorted by time; one value per (timestamp, quality). */
+/** Values per time series id, sorted by time; one value per (timestamp, quality). */
 export class ValueStore {
   private readonly series = new Map<string, StoredValue[]>();
   stored = 0;
 
   /** Stores a value; a value with the same timestamp and quality replaces the earlier one. */
-  put(assetId: string, propertyId: string, v: StoredValue): void {
-    const k = key(assetId, propertyId);
-    let list = this.series.get(k);
-    if (!list) this.series.set(k, (list = []));
+  put(seriesId: string, v: StoredValue): void {
+    let list = this.series.get(seriesId);
+    if (!list) this.series.set(seriesId, (list = []));
     // Binary search for the first element with ns > v.ns.
     let lo = 0;
     let hi = list.length;
@@ -233,16 +243,15 @@ export class ValueStore {
     this.stored++;
   }
 
-  list(assetId: string, propertyId: string): readonly StoredValue[] {
-    return this.series.get(key(assetId, propertyId)) ?? [];
+  list(seriesId: string | undefined): readonly StoredValue[] {
+    return (seriesId !== undefined && this.series.get(seriesId)) || [];
   }
 
-  /** Drops the values of properties that no longer exist. */
-  prune(exists: (assetId: string, propertyId: string) => boolean): void {
-    for (const [k, list] of this.series) {
-      const [a, p] = k.split('/') as [string, string];
-      if (!exists(a, p)) {
-        this.series.delete(k);
+  /** Drops the values of time series that no longer exist. */
+  retain(exists: (seriesId: string) => boolean): void {
+    for (const [id, list] of this.series) {
+      if (!exists(id)) {
+        this.series.delete(id);
         this.stored -= list.length;
       }
     }
@@ -280,7 +289,7 @@ export function batchPut(
       fail(fault, `Injected ${fault} (local SiteWise fault injection).`);
       continue;
     }
-    let target: ResolvedProperty | undefined;
+    let target: Target;
     try {
       target = resolve(catalog, entry);
     } catch (err) {
@@ -288,26 +297,42 @@ export function batchPut(
       fail(e.name === 'ResourceNotFoundException' ? 'ResourceNotFoundException' : 'InvalidRequestException', e.message);
       continue;
     }
-    const { property, asset } = target;
-    if (property.kind !== 'measurement' && property.kind !== 'attribute') {
-      fail('InvalidRequestException', `Property ${property.name} is a ${property.kind}; values can only be ingested into measurement and attribute properties.`);
-      continue;
-    }
-    if (property.dataType === 'STRUCT') {
-      fail('InvalidRequestException', `Property ${property.name} has the STRUCT data type, which does not take ingested values.`);
-      continue;
+    let dataType: DataType;
+    let kind: string;
+    let subject: string;
+    if ('property' in target) {
+      const { property } = target;
+      if (property.kind !== 'measurement' && property.kind !== 'attribute') {
+        fail('InvalidRequestException', `Property ${property.name} is a ${property.kind}; values can only be ingested into measurement and attribute properties.`);
+        continue;
+      }
+      if (property.dataType === 'STRUCT') {
+        fail('InvalidRequestException', `Property ${property.name} has the STRUCT data type, which does not take ingested values.`);
+        continue;
+      }
+      ({ dataType, kind } = property);
+      subject = `property ${property.name}`;
+    } else {
+      const fixed = target.stream?.dataType ?? firstDataType(entry.values);
+      if (!fixed) {
+        fail('InvalidRequestException', `The alias ${target.alias} is new: its time series takes its data type from the first value, and no value of this entry has one (a nullValue of type U does not name a type).`);
+        continue;
+      }
+      dataType = fixed;
+      kind = 'measurement';
+      subject = target.stream ? `time series ${target.alias} (its data type was fixed by its first value)` : `new time series ${target.alias} (its data type is fixed by its first value)`;
     }
     const byCode = new Map<EntryErrorCode, EntryError>();
     const good: StoredValue[] = [];
     for (const tqv of entry.values) {
-      const problem = tqvProblem(tqv, property.dataType, property.kind, nowMs);
+      const problem = tqvProblem(tqv, dataType, kind, nowMs, subject);
       if (problem) {
         const e = byCode.get(problem.code);
         if (e) e.timestamps.push(tqv.timestamp);
         else byCode.set(problem.code, { errorCode: problem.code, errorMessage: problem.message, timestamps: [tqv.timestamp] });
         continue;
       }
-      good.push({ timestamp: tqv.timestamp, quality: tqv.quality, value: normalise(tqv.value, property.dataType), ns: nsOf(tqv.timestamp) });
+      good.push({ timestamp: tqv.timestamp, quality: tqv.quality, value: normalise(tqv.value, dataType), ns: nsOf(tqv.timestamp) });
     }
     const bad = entry.values.length - good.length;
     if (byCode.size > 0) errorEntries.push({ entryId: entry.entryId, errors: [...byCode.values()] });
@@ -318,20 +343,40 @@ export function batchPut(
       continue;
     }
     rejected += bad;
-    for (const v of good) store.put(asset.id, property.id, v);
+    if (good.length === 0) continue;
+    // The time series is made on the first stored value (a failed entry makes none).
+    const series = 'property' in target ? catalog.seriesOf(target.asset, target.property, true) : (target.stream ?? catalog.createStream(target.alias, dataType));
+    for (const v of good) store.put(series.id, v);
     stored += good.length;
   }
   return { errorEntries, stored, rejected };
 }
 
-function resolve(catalog: Catalog, entry: PutEntry): ResolvedProperty {
+/** Where an entry's values go: an asset property, or the (maybe not yet existing) disassociated time series of an alias. */
+type Target = { asset: AssetRecord; property: ModelProperty } | { alias: string; stream?: TimeSeriesRecord };
+
+/** The data type the first TQV that names one gives (a nullValue of type U names none). */
+function firstDataType(values: PutEntry['values']): DataType | undefined {
+  for (const tqv of values) {
+    const present = VARIANT_FIELDS.filter((f) => tqv.value[f] !== undefined && tqv.value[f] !== null);
+    if (present.length !== 1) continue;
+    const t = present[0] === 'nullValue' ? TYPE_OF_NULL[(tqv.value.nullValue as { valueType: string }).valueType] : TYPE_OF_FIELD[present[0]!];
+    if (t) return t;
+  }
+  return undefined;
+}
+
+function resolve(catalog: Catalog, entry: PutEntry): Target {
   const byIds = entry.assetId !== undefined || entry.propertyId !== undefined;
   if (byIds && (entry.assetId === undefined || entry.propertyId === undefined)) {
     throw invalid('Give both assetId and propertyId, or a propertyAlias.');
   }
   if (entry.propertyAlias !== undefined) {
     const found = catalog.byAlias(entry.propertyAlias);
-    if (!found) throw invalid(`The property alias ${entry.propertyAlias} is not mapped to an asset property.`);
+    if (!found) {
+      if (byIds) throw invalid(`The property alias ${entry.propertyAlias} is not the alias of asset property assetId/propertyId.`);
+      return { alias: entry.propertyAlias, stream: catalog.stream(entry.propertyAlias) };
+    }
     if (byIds && (found.asset.id !== entry.assetId || found.property.id !== entry.propertyId)) {
       throw invalid(`The property alias ${entry.propertyAlias} belongs to another asset property than assetId/propertyId.`);
     }
@@ -360,18 +405,21 @@ function normalise(v: Record<string, unknown>, dataType: DataType): Variant {
   }
 }
 
-/** Which property a Get* query names: propertyAlias, or assetId + propertyId. */
-export function resolveQuery(catalog: Catalog, q: URLSearchParams): ResolvedProperty {
+/** What a Get* query names (propertyAlias, or assetId + propertyId): the time series (if any) and the property (if any). */
+export function resolveQuery(catalog: Catalog, q: URLSearchParams): { seriesId?: string; asset?: AssetRecord; property?: ModelProperty } {
   const alias = q.get('propertyAlias');
   const assetId = q.get('assetId');
   const propertyId = q.get('propertyId');
   if (alias !== null) {
     const found = catalog.byAlias(alias);
-    if (!found) throw notFound(`The property alias ${alias} is not mapped to an asset property.`);
-    return found;
+    if (found) return { ...found, seriesId: catalog.seriesOf(found.asset, found.property)?.id };
+    const stream = catalog.stream(alias);
+    if (!stream) throw notFound(`The alias ${alias} names no asset property and no time series.`);
+    return { seriesId: stream.id };
   }
   if (assetId === null || propertyId === null) throw invalid('Give a propertyAlias, or assetId and propertyId.');
-  return catalog.byIds(assetId, propertyId);
+  const found = catalog.byIds(assetId, propertyId);
+  return { ...found, seriesId: catalog.seriesOf(found.asset, found.property)?.id };
 }
 
 export function wireValue(v: StoredValue): Record<string, unknown> {
@@ -380,11 +428,11 @@ export function wireValue(v: StoredValue): Record<string, unknown> {
 
 /** GetAssetPropertyValue: the value with the latest timestamp (the latest written when qualities tie). */
 export function latest(catalog: Catalog, store: ValueStore, q: URLSearchParams): Record<string, unknown> {
-  const { asset, property } = resolveQuery(catalog, q);
-  const list = store.list(asset.id, property.id);
+  const { seriesId, asset, property } = resolveQuery(catalog, q);
+  const list = store.list(seriesId);
   if (list.length > 0) return { propertyValue: wireValue(list[list.length - 1]!) };
-  const dv = (property.type.attribute as { defaultValue?: string } | undefined)?.defaultValue;
-  if (property.kind === 'attribute' && dv !== undefined) {
+  const dv = (property?.type.attribute as { defaultValue?: string } | undefined)?.defaultValue;
+  if (asset && property?.kind === 'attribute' && dv !== undefined) {
     const sec = Math.floor(asset.created / 1000);
     return { propertyValue: { value: normalise({ stringValue: dv }, property.dataType), timestamp: { timeInSeconds: sec, offsetInNanos: 0 }, quality: 'GOOD' } };
   }
@@ -402,7 +450,7 @@ function queryDate(q: URLSearchParams, name: string): bigint | undefined {
 
 /** GetAssetPropertyValueHistory: values in [startDate, endDate], filtered by quality, ordered, paged. */
 export function history(catalog: Catalog, store: ValueStore, q: URLSearchParams): Record<string, unknown> {
-  const { asset, property } = resolveQuery(catalog, q);
+  const { seriesId } = resolveQuery(catalog, q);
   const start = queryDate(q, 'startDate') ?? 0n;
   const end = queryDate(q, 'endDate') ?? BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n;
   if (start > end) throw invalid('startDate must not be after endDate.');
@@ -411,7 +459,7 @@ export function history(catalog: Catalog, store: ValueStore, q: URLSearchParams)
   for (const qu of qualities) if (!QUALITIES.includes(qu as Quality)) throw invalid(`qualities: ${qu} is not one of GOOD, BAD, UNCERTAIN.`);
   const ordering = q.get('timeOrdering') ?? 'ASCENDING';
   if (ordering !== 'ASCENDING' && ordering !== 'DESCENDING') throw invalid('timeOrdering must be ASCENDING or DESCENDING.');
-  let values = store.list(asset.id, property.id).filter((v) => v.ns >= start && v.ns <= end && (qualities.length === 0 || qualities.includes(v.quality)));
+  let values = store.list(seriesId).filter((v) => v.ns >= start && v.ns <= end && (qualities.length === 0 || qualities.includes(v.quality)));
   if (ordering === 'DESCENDING') values = [...values].reverse();
   const { items, nextToken } = page(values, q, 100, 20_000);
   return { assetPropertyValueHistory: items.map(wireValue), nextToken };

@@ -1,4 +1,4 @@
-import { GetAssetPropertyValueHistoryCommand, type IoTSiteWiseClient } from '@aws-sdk/client-iotsitewise';
+import { BatchPutAssetPropertyValueCommand, DescribeTimeSeriesCommand, GetAssetPropertyValueHistoryCommand, type IoTSiteWiseClient } from '@aws-sdk/client-iotsitewise';
 import { createLogger, systemClock, type Clock } from '../../../core/src';
 import { LocalSiteWise } from '../../../../local/sitewise/src/server';
 import { siteWiseClient } from '../../../../local/sitewise/src/client';
@@ -109,15 +109,27 @@ describe('SiteWiseDestination against the local SiteWise', () => {
     await dest.stop();
   });
 
+  it('an alias that no property carries is accepted into a data stream (disassociated time series), as SiteWise does', async () => {
+    const dest = make();
+    expect(await dest.send([record(1, [s('stream', 4.5)])])).toEqual([{ kind: 'accepted' }]);
+    expect((await history('/vin1/stream')).map((v) => v.value?.doubleValue)).toEqual([4.5]);
+    expect(await admin.send(new DescribeTimeSeriesCommand({ alias: '/vin1/stream' }))).toMatchObject({ dataType: 'DOUBLE' });
+    await dest.stop();
+  });
+
   it('rejects values SiteWise refuses per entry, with its error code and message', async () => {
     const dest = make();
+    // a data stream whose first value (a string) fixed its data type to STRING
+    await admin.send(
+      new BatchPutAssetPropertyValueCommand({ entries: [{ entryId: 'e', propertyAlias: '/vin1/note', propertyValues: [{ timestamp: { timeInSeconds: (NOW - 5000) / 1000 }, value: { stringValue: 'x' } }] }] }),
+    );
     const out = await dest.send([
-      record(1, [s('nope', 1)]),
+      record(1, [s('note', 1)]),
       record(2, [s('count', 1.5), s('rpm', 7)]),
       record(3, [s('gear', 'third')]),
     ]);
-    // an alias that no property carries: per-entry InvalidRequestException from (the local) SiteWise
-    expect(out[0]).toMatchObject({ kind: 'rejected', code: 'sitewise_invalid_request', message: expect.stringContaining('/vin1/nope') });
+    // a value of another type than the data stream's: per-entry InvalidRequestException from (the local) SiteWise
+    expect(out[0]).toMatchObject({ kind: 'rejected', code: 'sitewise_invalid_request', message: expect.stringContaining('/vin1/note') });
     // count is INTEGER but no rule says so: sent as double, refused by SiteWise
     expect(out[1]).toMatchObject({ kind: 'accepted', rejectedSamples: [{ code: 'sitewise_invalid_request', samples: [{ name: 'count' }] }] });
     expect(out[2]).toMatchObject({ kind: 'rejected', code: 'sitewise_type_mismatch' });
