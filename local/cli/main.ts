@@ -198,6 +198,13 @@ async function start(argv: string[]): Promise<void> {
     pollIntervalMs: 1000,
     uaWrapper: { endpointUrl: `opc.tcp://${host}:${opcuaPort}`, securityMode: 'None', securityPolicy: 'None', pkiDir: path.join(dir, 'opcda-collector', 'pki') },
   });
+  const opcuaPki = path.join(dir, 'sim-opcua', 'pki');
+  const opcuaConfig = writeConfig(configDir, 'opcua-collector', {
+    endpointUrl: `opc.tcp://${host}:${opcuaPort}`,
+    security: { pkiDir: path.join(dir, 'opcua-collector', 'pki'), trustedServerCertificates: [path.join(opcuaPki, 'own', 'certs', 'certificate.pem')] },
+    nodeFilters: ['/Site1/**'],
+    defaultGroup: { samplingIntervalMs: 0 },
+  });
   const aggregatorConfig = writeConfig(configDir, 'aggregator', {
     checkpoint: { dir: path.join(dir, 'aggregator', 'checkpoints') },
     enrichment: { gpsDevice },
@@ -289,7 +296,7 @@ async function start(argv: string[]): Promise<void> {
       name: 'sim-opcua',
       describe: `OPC UA plant simulator on opc.tcp://${host}:${opcuaPort} (60 tags at 1 Hz, DA-style items)`,
       script: cli,
-      args: ['sim', 'opcua', '--port', String(opcuaPort), '--host', host, '--security', 'both', '--pki', path.join(dir, 'sim-opcua', 'pki')],
+      args: ['sim', 'opcua', '--port', String(opcuaPort), '--host', host, '--security', 'both', '--pki', opcuaPki],
       ready: () => waitForPort(host, opcuaPort, 30_000),
     },
     {
@@ -305,6 +312,13 @@ async function start(argv: string[]): Promise<void> {
       script: path.join(components, 'obd-collector', 'src', 'main.js'),
       args: ['--config', obdConfig],
       env: componentEnv,
+    },
+    {
+      name: 'opcua-collector',
+      describe: `com.tributary.OpcUaCollector: SignAndEncrypt subscriptions to opc.tcp://${host}:${opcuaPort} /Site1/** → tributary.opcua.raw (config ${opcuaConfig})`,
+      script: path.join(components, 'opcua-collector', 'src', 'main.js'),
+      args: ['--config', opcuaConfig],
+      env: { ...componentEnv, NODE_OPTIONS: '--max-old-space-size=160' },
     },
     {
       name: 'opcda-collector',

@@ -13,6 +13,7 @@ import { ObdCollectorConfigSchema } from '../../components/obd-collector/src/con
 import { AggregatorConfigSchema } from '../../components/aggregator/src/config';
 import { PublisherConfigSchema } from '../../components/publisher/src/config';
 import { OpcDaCollectorConfigSchema } from '../../components/opcda-collector/src/config';
+import { OpcUaCollectorConfigSchema } from '../../components/opcua-collector/src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -21,6 +22,7 @@ const COMPONENTS: { dir: string; name: string; schema: TObject }[] = [
   { dir: 'obd-collector', name: 'com.tributary.ObdCollector', schema: ObdCollectorConfigSchema },
   { dir: 'aggregator', name: 'com.tributary.Aggregator', schema: AggregatorConfigSchema },
   { dir: 'publisher', name: 'com.tributary.Publisher', schema: PublisherConfigSchema },
+  { dir: 'opcua-collector', name: 'com.tributary.OpcUaCollector', schema: OpcUaCollectorConfigSchema },
   { dir: 'opcda-collector', name: 'com.tributary.OpcDaCollector', schema: OpcDaCollectorConfigSchema },
 ];
 

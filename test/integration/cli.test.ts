@@ -63,6 +63,7 @@ test('tributary start runs the whole chain: samples reach the raw and out stream
       'sim-opcua',
       'gps-collector',
       'obd-collector',
+      'opcua-collector',
       'opcda-collector',
       'aggregator',
       'publisher',
@@ -107,6 +108,19 @@ test('tributary start runs the whole chain: samples reach the raw and out stream
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(telemetry.find((x) => x.name === 'rpm')).toMatchObject({ device: 'demo-vehicle', source: 'obd' });
+      // The plant side: the OPC UA collector (SignAndEncrypt, the simulator's certificate trusted) and the DA one.
+      for (const stream of ['tributary.opcua.raw', 'tributary.opcda.raw']) {
+        let plant: Sample[] = [];
+        for (let i = 0; i < 300 && plant.length === 0; i++) {
+          const messages = await client.read(stream, { start: 0, max: 5 }).catch(() => []);
+          plant = messages.flatMap((m) => {
+            const d = decodeBatch(m.payload);
+            return d.ok ? d.samples : [];
+          });
+          if (plant.length === 0) await new Promise((r) => setTimeout(r, 100));
+        }
+        expect({ stream, alias: plant.find((x) => x.quality === 'GOOD')?.alias }).toEqual({ stream, alias: expect.stringMatching(/Site1|site/i) });
+      }
     } finally {
       client.close();
     }

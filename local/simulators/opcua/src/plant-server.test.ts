@@ -2,7 +2,6 @@
  * PlantServer against a real node-opcua client on 127.0.0.1: one server (security both, one
  * user, a monitored-items limit) for the file, plus a child process for the kill -9 entry.
  */
-import './testing/jest-node-opcua';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {

@@ -4,8 +4,11 @@
  * node-opcua-debug requires `hexy`, which is an ES module (`"type": "module"`). Node 20 loads it
  * through require(esm), but jest's CommonJS runtime cannot, so the import fails with
  * "Unexpected token 'export'". This replaces hexy (used only for debug hex dumps) with a small
- * CommonJS stand-in for the test file's module registry. The clean fix is a jest.config.js
- * `moduleNameMapper` for hexy (a shared file, reported to the lead).
+ * CommonJS stand-in for the test file's module registry.
+ *
+ * Redundant since jest.config.js maps hexy to test/helpers/hexy-cjs.js for every test; kept only
+ * for the test files that still import it (components/opcda-collector ua-wrapper test). Remove it
+ * together with that import.
  */
 // @ts-ignore -- `jest` exists only inside jest (tsconfig.build.json has no jest types); this file is never imported elsewhere.
 jest.mock('hexy', () => {
