@@ -96,6 +96,9 @@ test('raw streams → critical, telemetry (GPS-enriched), summary; malformed inp
   const { agg, health } = instance(config());
   agg.start();
   await write(GPS, ['lat', 'lon', 'speed', 'heading'].map((name, k) => sample({ device: 'V1', source: 'gps', name, value: [48.1, 11.5, 13.9, 90][k]!, ts: T0 })));
+  // Inputs are read in order each round (OBD before GPS): let the fix be read before the OBD
+  // records arrive, or the first ones would (rightly) go out without a position.
+  await waitFor(() => health.counters.counter(Metric.Received, { stream: GPS }) === 4, 10_000, 'the GPS fix read');
   const obd: Sample[] = [];
   for (let i = 0; i < 20; i++) {
     const ts = T0 + i * 500;
