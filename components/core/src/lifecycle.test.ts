@@ -159,6 +159,25 @@ describe('installProcessGuards', () => {
     guards.uninstall();
     expect(proc.listenerCount('uncaughtException')).toBe(0);
     expect(proc.listenerCount('unhandledRejection')).toBe(0);
+    expect(proc.listenerCount('warning')).toBe(0);
+  });
+
+  it('logs process warnings once each as JSON instead of Node\'s plain-text print, and gives the printer back on uninstall', () => {
+    const { proc, sink, logger } = setup();
+    const printed: string[] = [];
+    const printer = (w: Error): void => void printed.push(w.message);
+    proc.on('warning', printer);
+    const guards = installProcessGuards(logger, { process: proc });
+    const w = Object.assign(new Error('versions published after January 2027\nwill require node >=22.'), { name: 'NodeVersionSupportWarning' });
+    proc.emit('warning', w);
+    proc.emit('warning', w);
+    expect(printed).toEqual([]);
+    expect(sink.withMsg('Node.js process warning.')).toEqual([
+      expect.objectContaining({ level: 'warn', name: 'NodeVersionSupportWarning', warning: 'versions published after January 2027 will require node >=22.' }),
+    ]);
+    guards.uninstall();
+    proc.emit('warning', w);
+    expect(printed).toHaveLength(1);
   });
 
   it('logs an unhandled rejection and keeps running by default', () => {

@@ -122,7 +122,8 @@ export interface ProcessGuards {
 
 /**
  * Logs `uncaughtException` and `unhandledRejection` as JSON lines at error level instead of
- * letting Node print a bare stack. Call once at start-up, before anything can throw.
+ * letting Node print a bare stack, and process warnings as JSON lines at warn level instead of
+ * Node's plain-text print. Call once at start-up, before anything can throw.
  */
 export function installProcessGuards(logger: Logger, options: ProcessGuardOptions = {}): ProcessGuards {
   const proc = options.process ?? process;
@@ -164,6 +165,20 @@ export function installProcessGuards(logger: Logger, options: ProcessGuardOption
   proc.on('uncaughtException', onUncaught);
   proc.on('unhandledRejection', onRejection);
 
+  // Node prints process warnings (deprecations, a library's notices) as plain text on stderr;
+  // log them as JSON lines instead, once per distinct warning.
+  const seenWarnings = new Set<string>();
+  const onWarning = (w: Error & { code?: string }): void => {
+    const key = `${w.name}|${w.code ?? ''}|${w.message}`;
+    if (seenWarnings.has(key)) return;
+    seenWarnings.add(key);
+    logger.warn('Node.js process warning.', { name: w.name, ...(w.code ? { code: w.code } : {}), warning: w.message.replace(/\s*\n\s*/g, ' ').trim() });
+  };
+  const withListeners = proc as ProcessLike & { listeners?(event: string): Array<(...args: any[]) => void> };
+  const nodeWarningPrinters = typeof withListeners.listeners === 'function' ? withListeners.listeners('warning') : [];
+  for (const l of nodeWarningPrinters) proc.removeListener('warning', l);
+  proc.on('warning', onWarning);
+
   return {
     ignore(name, matches) {
       rules.set(name, matches);
@@ -174,6 +189,8 @@ export function installProcessGuards(logger: Logger, options: ProcessGuardOption
     uninstall() {
       proc.removeListener('uncaughtException', onUncaught);
       proc.removeListener('unhandledRejection', onRejection);
+      proc.removeListener('warning', onWarning);
+      for (const l of nodeWarningPrinters) proc.on('warning', l);
     },
   };
 }

@@ -146,6 +146,11 @@ export class Lane {
     return this.queue.length;
   }
 
+  /** Code of the last failed stream read, until a read succeeds again. */
+  get readError(): string | undefined {
+    return this.lastReadError;
+  }
+
   get heldCount(): number {
     return this.entries.length - this.head;
   }
@@ -320,7 +325,8 @@ export class Lane {
         const code = errorCode(err);
         counters.inc('read_errors', { stream: this.settings.stream, code });
         if (this.lastReadError !== code) {
-          logger.warn('Cannot read the stream; retrying.', { lane: this.key, code, error: errorMessage(err) });
+          if (code === 'stream_not_found') logger.info('The stream does not exist yet; waiting for its producer to create it.', { lane: this.key });
+          else logger.warn('Cannot read the stream; retrying.', { lane: this.key, code, error: errorMessage(err) });
           this.lastReadError = code;
         }
         await sleep(this.readBackoff.next(), this.abort.signal, this.deps.clock).catch(() => undefined);

@@ -332,6 +332,26 @@ describe('Publisher engine', () => {
     expect(down.accepted[0]!.mapping).toEqual({ topic: 'x/{device}' });
   });
 
+  it('reports degraded while the stream manager cannot be read, and running again once it can', async () => {
+    await append(CRITICAL, 0, 3);
+    const dest = new FakeDestination('d1');
+    const p = make(dest, { routes: [{ name: 'critical', streams: [CRITICAL], destination: 'd1', priority: 'critical', mapping: {} }] });
+    await p.publisher.start();
+    await waitFor(() => dest.accepted.length === 3, 10_000, 'first records');
+    await p.publisher.refreshGauges();
+    expect(p.health.snapshot().state).toBe('running');
+    const port = sm.port;
+    await sm.close();
+    await waitFor(() => p.publisher.lanes[0]!.readError !== undefined, 10_000, 'a failed read');
+    await p.publisher.refreshGauges();
+    expect(p.health.snapshot()).toMatchObject({ state: 'degraded' });
+    sm = await startStreamManager({ dir: `${dir}/streams`, port });
+    await append(CRITICAL, 3, 2);
+    await waitFor(() => dest.accepted.length === 5, 20_000, 'records after the restart');
+    await p.publisher.refreshGauges();
+    expect(p.health.snapshot().state).toBe('running');
+  });
+
   it('creates its streams with their explicit overflow policies', async () => {
     await client.delete(BULK);
     const p = make(new FakeDestination('d1'));

@@ -212,7 +212,10 @@ export class Publisher {
     // `connecting` is how an HTTP destination looks before its first call: not a failure.
     const bad = Object.entries(snapshot.statuses).filter(([name, s]) => name.startsWith('destination:') && s.state !== 'connected' && s.state !== 'connecting');
     if (!this.running) return;
-    if (bad.length > 0) health.setState('degraded', `${bad.map(([n, s]) => `${n.slice('destination:'.length)} ${s.state}`).join(', ')}`);
+    const reasons = bad.map(([n, s]) => `${n.slice('destination:'.length)} ${s.state}`);
+    const unreadable = [...new Set(this.lanes.filter((l) => l.readError !== undefined && l.readError !== 'stream_not_found').map((l) => `${l.settings.stream} (${l.readError})`))];
+    if (unreadable.length > 0) reasons.push(`cannot read ${unreadable.join(', ')}`);
+    if (reasons.length > 0) health.setState('degraded', reasons.join('; '));
     else health.setState('running');
   }
 }
