@@ -93,6 +93,7 @@ export class GpsCollector {
   private tick?: TimerHandle;
   private abort = new AbortController();
   private sourceUp = false;
+  private sourceState: SourceState | undefined;
   private streamUp = true;
 
   constructor(deps: CollectorDeps) {
@@ -383,11 +384,15 @@ export class GpsCollector {
     if (state === 'backing_off')
       this.log.rateLimited('source_down', 30_000).warn('GPS source unavailable; retrying.', { source: this.d.source.description, error: info.error?.message, delayMs: info.delayMs, attempts: info.attempts });
     this.sourceUp = up;
+    this.sourceState = state;
     this.updateHealthState();
   }
 
   private updateHealthState(): void {
     if (!this.running) return;
+    // The first connection attempt is part of starting, not a failure: stay `starting` until it
+    // succeeds or fails.
+    if (!this.sourceUp && this.sourceState === 'connecting' && this.d.health.snapshot().state === 'starting') return;
     this.d.health.setState(this.sourceUp && this.streamUp ? 'running' : 'degraded', !this.sourceUp ? 'source unavailable' : !this.streamUp ? 'stream manager unavailable' : undefined);
   }
 
