@@ -4,7 +4,8 @@
  * process's VmRSS from /proc). Configured by a JSON document in BENCH_PUBLISHER_CONFIG.
  *
  * - `engine`: the Publisher (components/publisher) with a KinesisDestination, routes
- *   critical → `criticalStream` and bulk → `bulkStream`. The destination is wrapped in a
+ *   critical → `criticalStream` and bulk → `bulkStream`; with `aggregation` the destination
+ *   packs records into KPL aggregated records (one per partition key). The destination is wrapped in a
  *   decorator that timestamps the acknowledgement of every accepted critical record; the
  *   Kinesis client is wrapped to count PutRecords calls.
  * - `naive`: what the AWS solution's publisher does per record: read 1 message, PutRecord,
@@ -37,6 +38,8 @@ export interface PublisherChildConfig {
   readonly maxConcurrency: number;
   /** Records per PutRecords call (KinesisDestination maxRecordsPerCall). */
   readonly maxRecordsPerCall: number;
+  /** engine: KPL aggregation on (KinesisDestination `aggregation.enabled`), with this many records per send. */
+  readonly aggregation?: { readonly maxBatchRecords: number };
   readonly window: { readonly maxRecords: number; readonly maxBytes: number };
   readonly readBatch: number;
 }
@@ -59,7 +62,7 @@ function awsOptions(c: PublisherChildConfig): AwsClientOptions {
   return { region: 'us-east-1', endpoint: c.endpoint, credentials, sdkMaxAttempts: 1 };
 }
 
-/** Counts PutRecords calls and the records they carried. */
+/** Counts PutRecords calls and the Kinesis records they carried (aggregates count once). */
 class CountingKinesis implements KinesisApi {
   calls = 0;
   records = 0;
@@ -129,7 +132,14 @@ async function runEngine(c: PublisherChildConfig): Promise<void> {
   const logger = createLogger({ component: 'publisher', stream: process.stderr, level: 'warn', env: {} });
   const client = new CountingKinesis(new KinesisClient(awsClientConfig(awsOptions(c))));
   const kinesis = new KinesisDestination(
-    { ...awsOptions(c), name: 'kinesis', streamName: c.kinesisStream, maxConcurrency: c.maxConcurrency, maxRecordsPerCall: c.maxRecordsPerCall },
+    {
+      ...awsOptions(c),
+      name: 'kinesis',
+      streamName: c.kinesisStream,
+      maxConcurrency: c.maxConcurrency,
+      maxRecordsPerCall: c.maxRecordsPerCall,
+      ...(c.aggregation ? { aggregation: { enabled: true, maxBatchRecords: c.aggregation.maxBatchRecords } } : {}),
+    },
     { logger, client },
   );
   const destination = new AckTimingDestination(kinesis, c.criticalStream, (r, sentAt, ackAt) =>

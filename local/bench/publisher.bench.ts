@@ -12,13 +12,22 @@
  * Kinesis acknowledged it. At the end every record is read back from kinesalite (all shards,
  * from TRIM_HORIZON) and counted by origin.
  *
- * Targets: ≥ 10,000 records/s and ≥ 50× the naive publisher; RSS ≤ 150 MB while draining; p99
- * append → Kinesis acknowledgement of a critical record ≤ 250 ms while the backlog drains.
+ * A third phase, "engine + KPL aggregation", drains the same backlog again (a fresh checkpoint
+ * folder, a fresh kinesalite, its own critical stream) with the destination's KPL aggregation on:
+ * the records of a send are packed into one aggregated Kinesis record per partition key (16
+ * devices here). Its read-back deaggregates every Kinesis record with aws-kinesis-agg (checksums
+ * verified) before counting origins, and reports user records per Kinesis record.
+ *
+ * Targets (on the plain engine): ≥ 10,000 records/s and ≥ 50× the naive publisher; RSS ≤ 150 MB
+ * while draining; p99 append → Kinesis acknowledgement of a critical record ≤ 250 ms while the
+ * backlog drains. The aggregated phase is reported on an extra line (rate, ratio vs naive): it
+ * needs KPL-aware consumers, so it does not stand in for the plain figures.
  *
  * Env: BENCH_RECORDS, BENCH_NAIVE_RECORDS (default 2,000), BENCH_CONCURRENCY (Kinesis sends in
  * flight, default 4 as KinesisDestination), BENCH_BATCH (records per PutRecords, default 500),
  * BENCH_WINDOW (records held per lane, default 2,000 as in the recipe), BENCH_READ_BATCH
- * (default 500), BENCH_SHARDS (default 4), BENCH_NODE_FLAGS (node flags of the publisher
+ * (default 500), BENCH_SHARDS (default 4), BENCH_KPL=0 (skip the aggregated phase), BENCH_KPL_BATCH
+ * (records per send while aggregating, default BENCH_BATCH), BENCH_NODE_FLAGS (node flags of the publisher
  * process), BENCH_CPU_PROF=<dir> (profile the publisher process), BENCH_DUMP=<file> (critical
  * acknowledgements as JSON lines).
  */
@@ -37,6 +46,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { StreamClient, encodeBatch, type Sample, type StreamSpec } from '../../components/core/src';
+import { isAggregatedRecord } from '../../components/publisher/src/destinations/kinesis-aggregation';
+import { deaggregate } from '../../components/publisher/src/destinations/testing/kpl';
 import type { ChildEvent, PublisherChildConfig } from './publisher-child';
 import { PUBLISHER_NODE_OPTIONS } from '../packaging/components';
 
@@ -50,6 +61,8 @@ const BATCH = intEnv('BENCH_BATCH', 500);
 const WINDOW = intEnv('BENCH_WINDOW', 2_000);
 const READ_BATCH = intEnv('BENCH_READ_BATCH', 500);
 const SHARDS = intEnv('BENCH_SHARDS', 4);
+const KPL = process.env.BENCH_KPL !== '0';
+const KPL_BATCH = intEnv('BENCH_KPL_BATCH', BATCH);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 // Default: the flags the Publisher's recipe runs it with.
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? PUBLISHER_NODE_OPTIONS).split(' ').filter((f) => f !== '');
@@ -64,6 +77,8 @@ const TARGET_RSS_MB = 150;
 const TARGET_P99_MS = 250;
 
 const CRITICAL = 'tributary.out.critical';
+/** The aggregated phase's critical stream (the plain phase's critical records would be read again otherwise). */
+const CRITICAL_KPL = 'bench.critical.kpl';
 const BULK = 'tributary.out.summary';
 const NAIVE = 'bench.naive';
 const DLQ = 'tributary.publisher.deadletter';
@@ -225,7 +240,8 @@ function cpuSecs(pid: number): number {
   }
 }
 
-function childConfig(mode: PublisherChildConfig['mode'], smPort: number, endpoint: string, dir: string, records: number): PublisherChildConfig {
+function childConfig(mode: PublisherChildConfig['mode'], smPort: number, endpoint: string, dir: string, records: number, variant?: EngineVariant): PublisherChildConfig {
+  const critical = variant?.criticalStream ?? CRITICAL;
   return {
     mode,
     smPort,
@@ -233,14 +249,15 @@ function childConfig(mode: PublisherChildConfig['mode'], smPort: number, endpoin
     kinesisStream: KINESIS_STREAM,
     dir,
     bulkStream: mode === 'naive' ? NAIVE : BULK,
-    criticalStream: CRITICAL,
-    streams: [spec(CRITICAL), spec(BULK)],
+    criticalStream: critical,
+    streams: [spec(critical), spec(BULK)],
     deadLetter: spec(DLQ),
     records,
     maxConcurrency: CONCURRENCY,
     maxRecordsPerCall: BATCH,
     window: { maxRecords: WINDOW, maxBytes: 8 << 20 },
     readBatch: READ_BATCH,
+    ...(variant?.aggregation ? { aggregation: { maxBatchRecords: KPL_BATCH } } : {}),
   };
 }
 
@@ -298,29 +315,42 @@ async function appendAll(client: StreamClient, stream: string, n: number): Promi
   return { secs: Number(process.hrtime.bigint() - t0) / 1e9, bytes };
 }
 
-/** Every record in the Kinesis stream (all shards, from TRIM_HORIZON), counted by origin. */
-async function readBack(admin: KinesisClient): Promise<{ total: number; distinct: Map<string, Set<number>> }> {
+/**
+ * Every record in the Kinesis stream (all shards, from TRIM_HORIZON), counted by origin.
+ * Aggregated records are deaggregated (aws-kinesis-agg, checksums verified): `total` counts
+ * Kinesis records, `users` the user records in them.
+ */
+async function readBack(admin: KinesisClient): Promise<{ total: number; users: number; aggregated: number; distinct: Map<string, Set<number>> }> {
   const shards = (await admin.send(new ListShardsCommand({ StreamName: KINESIS_STREAM }))).Shards ?? [];
   const distinct = new Map<string, Set<number>>();
   let total = 0;
+  let users = 0;
+  let aggregated = 0;
   const decoder = new TextDecoder();
+  const count = (data: Uint8Array): void => {
+    const doc = JSON.parse(decoder.decode(data)) as { origin: { stream: string; seq: number } };
+    let set = distinct.get(doc.origin.stream);
+    if (!set) distinct.set(doc.origin.stream, (set = new Set()));
+    set.add(doc.origin.seq);
+    users++;
+  };
   for (const shard of shards) {
     let it = (await admin.send(new GetShardIteratorCommand({ StreamName: KINESIS_STREAM, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
     while (it) {
       const r = await admin.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
       const records = r.Records ?? [];
       for (const rec of records) {
-        const doc = JSON.parse(decoder.decode(rec.Data)) as { origin: { stream: string; seq: number } };
-        let set = distinct.get(doc.origin.stream);
-        if (!set) distinct.set(doc.origin.stream, (set = new Set()));
-        set.add(doc.origin.seq);
         total++;
+        if (rec.Data && isAggregatedRecord(rec.Data)) {
+          aggregated++;
+          for (const u of deaggregate(rec)) count(u.data);
+        } else count(rec.Data!);
       }
       if (records.length === 0) break;
       it = r.NextShardIterator;
     }
   }
-  return { total, distinct };
+  return { total, users, aggregated, distinct };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,6 +395,15 @@ async function naivePhase(smPort: number, client: StreamClient, dir: string): Pr
   }
 }
 
+interface EngineVariant {
+  /** Process and checkpoint folder name. */
+  readonly name: string;
+  readonly aggregation: boolean;
+  readonly criticalStream: string;
+  /** Append the backlog first (the first engine phase); later phases drain the same backlog again. */
+  readonly append: boolean;
+}
+
 interface EngineResult {
   appendRate: number;
   appendBytes: number;
@@ -384,18 +423,21 @@ interface EngineResult {
   verifiedBulk: number;
   verifiedCritical: number;
   kinesisTotal: number;
+  /** User records in the Kinesis records read back (aggregates deaggregated), and how many Kinesis records were aggregates. */
+  kinesisUsers: number;
+  kinesisAggregated: number;
   /** CPU seconds during the drain, per process. */
   cpu: { publisher: number; kinesalite: number; streamManager: number; bench: number };
   /** process.memoryUsage() of the publisher at its highest reported RSS while draining. */
   mem: NodeJS.MemoryUsage | undefined;
 }
 
-async function enginePhase(smPort: number, smPid: number, client: StreamClient, dir: string): Promise<EngineResult> {
-  const appended = await appendAll(client, BULK, RECORDS);
+async function enginePhase(smPort: number, smPid: number, client: StreamClient, dir: string, variant: EngineVariant): Promise<EngineResult> {
+  const appended = variant.append ? await appendAll(client, BULK, RECORDS) : undefined;
   const kin = await startKinesalite();
   const feeder = new StreamClient({ port: smPort });
   try {
-    const child = startPublisher('engine', childConfig('engine', smPort, kin.endpoint, path.join(dir, 'engine-checkpoints'), RECORDS));
+    const child = startPublisher(variant.name, childConfig('engine', smPort, kin.endpoint, path.join(dir, `${variant.name}-checkpoints`), RECORDS, variant));
     const rss = sampleRss(child.pid);
     const acks = new Map<number, number>();
     const steady: number[] = [];
@@ -408,7 +450,7 @@ async function enginePhase(smPort: number, smPid: number, client: StreamClient, 
     const feed = (): void => {
       const at = Date.now();
       fed++;
-      feeds.push(feeder.append(CRITICAL, criticalPayload(at)));
+      feeds.push(feeder.append(variant.criticalStream, criticalPayload(at)));
     };
     try {
       let onDrained: (e: Extract<ChildEvent, { ev: 'drained' }>) => void = () => undefined;
@@ -463,8 +505,8 @@ async function enginePhase(smPort: number, smPid: number, client: StreamClient, 
       const back = await readBack(kin.admin);
       const secs = (d.lastBulkAckAt - d.startedAt) / 1000;
       return {
-        appendRate: RECORDS / appended.secs,
-        appendBytes: appended.bytes,
+        appendRate: appended ? RECORDS / appended.secs : NaN,
+        appendBytes: appended?.bytes ?? NaN,
         secs,
         rate: RECORDS / secs,
         calls: d.calls,
@@ -477,8 +519,10 @@ async function enginePhase(smPort: number, smPid: number, client: StreamClient, 
         puts: puts.sort((a, b) => a - b),
         critical: { fed, acked: acks.size },
         verifiedBulk: back.distinct.get(BULK)?.size ?? 0,
-        verifiedCritical: back.distinct.get(CRITICAL)?.size ?? 0,
+        verifiedCritical: back.distinct.get(variant.criticalStream)?.size ?? 0,
         kinesisTotal: back.total,
+        kinesisUsers: back.users,
+        kinesisAggregated: back.aggregated,
         cpu,
         mem: memAtPeak,
       };
@@ -524,14 +568,18 @@ async function main(): Promise<void> {
   try {
     sm = await startStreamManager(path.join(dir, 'streams'));
     client = new StreamClient({ port: sm.port });
-    for (const s of [spec(CRITICAL), spec(BULK), spec(DLQ)]) await client.ensureStream(s);
+    for (const s of [spec(CRITICAL), spec(CRITICAL_KPL), spec(BULK), spec(DLQ)]) await client.ensureStream(s);
     const naive = await naivePhase(sm.port, client, dir);
-    const engine = await enginePhase(sm.port, sm.child.pid, client, dir);
+    const engine = await enginePhase(sm.port, sm.child.pid, client, dir, { name: 'engine', aggregation: false, criticalStream: CRITICAL, append: true });
+    const kpl = KPL ? await enginePhase(sm.port, sm.child.pid, client, dir, { name: 'engine-kpl', aggregation: true, criticalStream: CRITICAL_KPL, append: false }) : undefined;
 
     const lat = engine.latencies;
     const ratio = engine.rate / naive.rate;
     const ok = (b: boolean): string => (b ? 'PASS' : 'MISS');
-    const complete = engine.verifiedBulk === RECORDS && engine.verifiedCritical === engine.critical.fed && naive.verified === naive.records;
+    const kplRatio = kpl ? kpl.rate / naive.rate : NaN;
+    const kplComplete = !kpl || (kpl.verifiedBulk === RECORDS && kpl.verifiedCritical === kpl.critical.fed);
+    const complete = engine.verifiedBulk === RECORDS && engine.verifiedCritical === engine.critical.fed && naive.verified === naive.records && kplComplete;
+    const perKinesisRecord = (r: EngineResult): string => (r.kinesisUsers / r.kinesisTotal).toFixed(1);
     process.stdout.write(
       `\nPublisher: backlog of ${fmt(RECORDS)} records (avg ${Math.round(engine.appendBytes / RECORDS)} B, core envelope of 1–2 samples) in the local stream manager → kinesalite (${SHARDS} shards, in memory);\n` +
         `stream manager, kinesalite and publisher each in their own process; ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}, Node ${process.version}\n` +
@@ -540,9 +588,36 @@ async function main(): Promise<void> {
     );
     process.stdout.write(
       table([
-        ['publisher', 'records', 'seconds', 'records/s', 'Kinesis calls', 'records/call', 'RSS peak MB', 'in Kinesis'],
-        ['engine (PutRecords, batched checkpoints)', fmt(RECORDS), engine.secs.toFixed(2), fmt(engine.rate), fmt(engine.calls), (engine.callRecords / engine.calls).toFixed(1), engine.rssDrainMb.toFixed(0), fmt(engine.verifiedBulk)],
-        [`naive (read 1, PutRecord, fsync'd checkpoint)`, fmt(naive.records), naive.secs.toFixed(2), fmt(naive.rate), fmt(naive.calls), '1.0', naive.rssMb.toFixed(0), fmt(naive.verified)],
+        ['publisher', 'records', 'seconds', 'records/s', 'vs naive', 'Kinesis calls', 'Kinesis records/call', 'records/Kinesis record', 'RSS peak MB', 'in Kinesis'],
+        [
+          'engine (PutRecords, batched checkpoints)',
+          fmt(RECORDS),
+          engine.secs.toFixed(2),
+          fmt(engine.rate),
+          `${ratio.toFixed(1)}x`,
+          fmt(engine.calls),
+          (engine.callRecords / engine.calls).toFixed(1),
+          perKinesisRecord(engine),
+          engine.rssDrainMb.toFixed(0),
+          fmt(engine.verifiedBulk),
+        ],
+        ...(kpl
+          ? [
+              [
+                'engine + KPL aggregation (KPL-aware consumers)',
+                fmt(RECORDS),
+                kpl.secs.toFixed(2),
+                fmt(kpl.rate),
+                `${kplRatio.toFixed(1)}x`,
+                fmt(kpl.calls),
+                (kpl.callRecords / kpl.calls).toFixed(1),
+                perKinesisRecord(kpl),
+                kpl.rssDrainMb.toFixed(0),
+                fmt(kpl.verifiedBulk),
+              ],
+            ]
+          : []),
+        [`naive (read 1, PutRecord, fsync'd checkpoint)`, fmt(naive.records), naive.secs.toFixed(2), fmt(naive.rate), '1.0x', fmt(naive.calls), '1.0', '1.0', naive.rssMb.toFixed(0), fmt(naive.verified)],
       ]),
     );
     process.stdout.write(
@@ -560,6 +635,18 @@ async function main(): Promise<void> {
         `kinesalite ${engine.cpu.kinesalite.toFixed(1)}, stream manager ${engine.cpu.streamManager.toFixed(1)}, bench (critical feeder) ${engine.cpu.bench.toFixed(1)}; ` +
         `publisher CPU per record ${((engine.cpu.publisher / RECORDS) * 1e6).toFixed(0)} µs\n\n`,
     );
+    if (kpl) {
+      const kl = kpl.latencies;
+      process.stdout.write(
+        `engine + KPL aggregation (same backlog drained again, fresh kinesalite; one aggregated Kinesis record per partition key and send, ${fmt(KPL_BATCH)} records per send, ${DEVICES.length} devices = partition keys):\n` +
+          `  ${fmt(kpl.rate)} records/s = ${kplRatio.toFixed(1)}x naive (plain engine ${ratio.toFixed(1)}x); ${fmt(kpl.calls)} PutRecords calls carrying ${fmt(kpl.callRecords)} Kinesis records ` +
+          `(plain engine: ${fmt(engine.calls)} calls, ${fmt(engine.callRecords)} records)\n` +
+          `  read back from kinesalite: ${fmt(kpl.kinesisTotal)} Kinesis records (${fmt(kpl.kinesisAggregated)} aggregated) deaggregated with aws-kinesis-agg (checksums verified) into ${fmt(kpl.kinesisUsers)} user records, ` +
+          `${perKinesisRecord(kpl)} per Kinesis record; ${fmt(kpl.verifiedBulk)}/${fmt(RECORDS)} backlog records and ${fmt(kpl.verifiedCritical)}/${fmt(kpl.critical.fed)} critical ones distinct\n` +
+          `  critical append → acknowledgement: ${fmt(kpl.critical.acked)} of ${fmt(kpl.critical.fed)}, p50 ${pct(kl, 50)} ms, p99 ${pct(kl, 99)} ms; RSS while draining ${kpl.rssDrainMb.toFixed(0)} MB (peak ${kpl.rssPeakMb.toFixed(0)} MB including stop); ` +
+          `CPU seconds: publisher ${kpl.cpu.publisher.toFixed(1)} (${((kpl.cpu.publisher / RECORDS) * 1e6).toFixed(0)} µs per record), kinesalite ${kpl.cpu.kinesalite.toFixed(1)}, stream manager ${kpl.cpu.streamManager.toFixed(1)}\n\n`,
+      );
+    }
     process.stdout.write(
       table([
         ['target', 'measured', 'result'],
@@ -568,6 +655,15 @@ async function main(): Promise<void> {
         [`RSS while draining <= ${TARGET_RSS_MB} MB`, `${engine.rssDrainMb.toFixed(0)} MB`, ok(engine.rssDrainMb <= TARGET_RSS_MB)],
         [`critical p99 <= ${TARGET_P99_MS} ms`, `${pct(lat, 99)} ms`, ok(pct(lat, 99) <= TARGET_P99_MS && engine.critical.acked === engine.critical.fed)],
         ['every record in Kinesis', complete ? 'all' : 'MISSING', ok(complete)],
+        ...(kpl
+          ? [
+              [
+                `+ KPL aggregation (needs KPL-aware consumers): >= ${fmt(TARGET_RATE)}/s, >= ${TARGET_RATIO}x`,
+                `${fmt(kpl.rate)}, ${kplRatio.toFixed(1)}x`,
+                ok(kpl.rate >= TARGET_RATE && kplRatio >= TARGET_RATIO),
+              ],
+            ]
+          : []),
       ]),
     );
   } finally {

@@ -12,6 +12,7 @@ const mosquitto = mosquittoPath();
 type PeerCase = [string, () => CompliancePeer, boolean];
 const peers: PeerCase[] = [
   ['kinesis (kinesalite)', () => new KinesalitePeer(), false],
+  ['kinesis (kinesalite, KPL aggregation)', () => new KinesalitePeer({ aggregation: { enabled: true } }), false],
   ['kinesis (loopback fake)', () => new FakeKinesisPeer(), true],
   ['sitewise (local SiteWise)', () => new LocalSiteWisePeer(), true],
   ['iotcore mqtt (local broker)', () => new LocalBrokerPeer(), false],

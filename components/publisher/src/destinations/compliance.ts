@@ -2,8 +2,8 @@
  * The destination compliance scenarios: what every Destination must do, whatever it talks to.
  * A `CompliancePeer` wraps a destination and the real (local) service behind it; each scenario
  * drives both and throws an AssertionError on a breach. compliance.test.ts runs every scenario
- * against every peer (kinesalite, a Kinesis fake with per-record failures, the local SiteWise,
- * the local MQTT broker and, when installed, mosquitto).
+ * against every peer (kinesalite with and without KPL aggregation, a Kinesis fake with
+ * per-record failures, the local SiteWise, the local MQTT broker and, when installed, mosquitto).
  *
  * Scenarios:
  * 1. `deliver`: a batch → all `accepted`, one outcome per record, every origin visible at the peer.

@@ -20,6 +20,7 @@ describe('destination config', () => {
     const k = withDestinationDefaults({ type: 'kinesis', name: 'kds', streamName: 's' }) as DestinationConfig;
     expect(k).toMatchObject({ partitionKey: 'device', maxRecordBytes: 1048576, maxRequestBytes: 5242880, maxRecordsPerCall: 500, sdkMaxAttempts: 2 });
     expect(destinationConfigProblems(k)).toEqual([]);
+    expect((k as { aggregation: unknown }).aggregation).toEqual({ enabled: false, maxAggregateBytes: 1024 * 1024 - 4096, maxBatchRecords: 500 });
     const s = withDestinationDefaults({ type: 'sitewise', name: 'sw' });
     expect(s).toMatchObject({ alias: '/{device}/{name}', dataTypes: [], itemAttempts: 3 });
     expect(destinationConfigProblems(s)).toEqual([]);
@@ -40,6 +41,8 @@ describe('destination config', () => {
     expect(p).toEqual(expect.arrayContaining(['/d/0/streamName', '/d/0/maxRecordsPerCall', '/d/0/extra']));
     const m = destinationConfigProblems(withDestinationDefaults({ type: 'iotcore', name: 'i', mode: 'mqtt', topic: 'a/{nope}' }), '/d/1').map((x) => x.path);
     expect(m).toEqual(['/d/1/topic', '/d/1/endpoint', '/d/1/certFile', '/d/1/keyFile', '/d/1/clientId']);
+    const a = destinationConfigProblems(withDestinationDefaults({ type: 'kinesis', name: 'k', streamName: 's', aggregation: { enabled: 'yes', maxAggregateBytes: 10, bogus: 1 } }), '/d/2');
+    expect(a.map((x) => x.path)).toEqual(expect.arrayContaining(['/d/2/aggregation/enabled', '/d/2/aggregation/maxAggregateBytes', '/d/2/aggregation/bogus']));
   });
 
   it('creates each destination type', async () => {
@@ -47,6 +50,12 @@ describe('destination config', () => {
     const k = createDestination(withDestinationDefaults({ type: 'kinesis', name: 'kds', streamName: 's', endpoint: 'http://127.0.0.1:1' }) as DestinationConfig, { logger, env });
     expect(k).toBeInstanceOf(KinesisDestination);
     expect([k.type, k.maxBatchRecords, k.maxBatchBytes, k.maxConcurrency]).toEqual(['kinesis', 500, 5242880, 4]);
+    const ka = createDestination(
+      withDestinationDefaults({ type: 'kinesis', name: 'kds', streamName: 's', endpoint: 'http://127.0.0.1:1', aggregation: { enabled: true, maxBatchRecords: 2000 } }) as DestinationConfig,
+      { logger, env },
+    );
+    expect([ka.maxBatchRecords, ka.maxBatchBytes]).toEqual([2000, 5242880]);
+    await ka.stop();
     const s = createDestination(withDestinationDefaults({ type: 'sitewise', name: 'sw', endpoint: 'http://127.0.0.1:1' }) as DestinationConfig, { logger, env });
     expect(s).toBeInstanceOf(SiteWiseDestination);
     const i = createDestination(withDestinationDefaults({ type: 'iotcore', name: 'iot' }) as DestinationConfig, { logger, env, ipcConnect: async () => ({ publishToIoTCore: async () => ({}), close: async () => undefined }) });

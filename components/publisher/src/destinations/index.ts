@@ -5,6 +5,7 @@
  * ```yaml
  * destinations:
  *   - { type: kinesis, name: kds, streamName: tributary-telemetry, region: eu-west-1 }
+ *   - { type: kinesis, name: kds-agg, streamName: tributary-kpl, aggregation: { enabled: true } }
  *   - { type: sitewise, name: plant, region: eu-west-1, dataTypes: [{ alias: '/plant/** /count', type: INTEGER }] }
  *   - { type: iotcore, name: iot, mode: ipc }
  *   - { type: iotcore, name: iot-local, mode: mqtt, endpoint: 127.0.0.1, port: 8883, clientId: gw1,
@@ -23,7 +24,7 @@ import type { Destination } from '../destination';
 import { IotCoreIpcDestination, type IotCoreIpcConnect } from './iotcore-ipc';
 import { IotCoreMqttDestination } from './iotcore-mqtt';
 import { DEFAULT_TOPIC_TEMPLATE } from './iotcore-packing';
-import { KinesisDestination, type KinesisApi } from './kinesis';
+import { KINESIS_DEFAULT_MAX_AGGREGATE_BYTES, KinesisDestination, type KinesisApi } from './kinesis';
 import { templateProblems } from './mapping';
 import { DEFAULT_ALIAS_TEMPLATE, SiteWiseDestination, type SiteWiseApi } from './sitewise';
 
@@ -65,6 +66,25 @@ export const KinesisConfigSchema = Type.Object(
     maxRequestBytes: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 5 * 1024 * 1024, description: 'per PutRecords call' }),
     maxRecordsPerCall: Type.Integer({ minimum: 1, maximum: 500, default: 500 }),
     maxConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    aggregation: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'pack the records of a partition key into KPL aggregated records; consumers must deaggregate (KCL does, Lambda needs aws-kinesis-agg)' }),
+        maxAggregateBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 10 * 1024 * 1024,
+          default: KINESIS_DEFAULT_MAX_AGGREGATE_BYTES,
+          description: 'data + partition key of one aggregated record; capped at maxRecordBytes',
+        }),
+        maxRecordsPerAggregate: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'default: unbounded (maxAggregateBytes decides)' })),
+        maxBatchRecords: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 500,
+          description: 'records per send while aggregating; more makes fuller aggregates (bounded by the lane window inFlight.maxRecords)',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'KPL aggregation, off by default' },
+    ),
   },
   { additionalProperties: false },
 );

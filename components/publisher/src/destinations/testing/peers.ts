@@ -29,9 +29,10 @@ import { provisionAsset } from '../../../../../local/sitewise/src/provision';
 import type { DeliveryRecord, Destination } from '../../destination';
 import type { CompliancePeer, DeliveredOrigin } from '../compliance';
 import { IotCoreMqttDestination } from '../iotcore-mqtt';
-import { KinesisDestination } from '../kinesis';
+import { KinesisDestination, type KinesisAggregationOptions } from '../kinesis';
 import { SiteWiseDestination } from '../sitewise';
 import { FakeKinesis } from './fake-kinesis';
+import { deaggregate } from './kpl';
 import { quietLogStream, record as makeRecord, sample } from './records';
 import { waitUntil } from './wait';
 
@@ -54,15 +55,29 @@ function originsOf(payloads: Iterable<Buffer | Uint8Array>): DeliveredOrigin[] {
 // ---------------------------------------------------------------------------------------------
 // Kinesis: kinesalite (in process)
 
+export interface KinesalitePeerOptions {
+  /** The destination's KPL aggregation (default off). */
+  readonly aggregation?: KinesisAggregationOptions;
+  readonly shards?: number;
+}
+
 export class KinesalitePeer implements CompliancePeer {
-  readonly label = 'kinesis (kinesalite)';
+  readonly label: string;
   private server: http.Server | undefined;
   private port = 0;
   private admin: KinesisClient | undefined;
   private readonly stream = 'tributary-compliance';
 
-  private get endpoint(): string {
+  constructor(private readonly options: KinesalitePeerOptions = {}) {
+    this.label = options.aggregation?.enabled ? 'kinesis (kinesalite, KPL aggregation)' : 'kinesis (kinesalite)';
+  }
+
+  get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  get streamName(): string {
+    return this.stream;
   }
 
   async start(): Promise<void> {
@@ -82,13 +97,22 @@ export class KinesalitePeer implements CompliancePeer {
     this.admin?.destroy();
     this.admin = new KinesisClient({ endpoint: this.endpoint, region: 'us-east-1', credentials: STATIC, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
     // kinesalite keeps streams in memory: after a restart the stream is created again.
-    await this.admin.send(new CreateStreamCommand({ StreamName: this.stream, ShardCount: 2 }));
+    await this.admin.send(new CreateStreamCommand({ StreamName: this.stream, ShardCount: this.options.shards ?? 2 }));
     await waitUntil(async () => (await this.admin!.send(new DescribeStreamCommand({ StreamName: this.stream }))).StreamDescription?.StreamStatus === 'ACTIVE');
   }
 
   destination(): Destination {
     return new KinesisDestination(
-      { name: 'kinesis', streamName: this.stream, region: 'us-east-1', endpoint: this.endpoint, credentials: STATIC, sdkMaxAttempts: 1, maxRecordBytes: 64 * 1024 },
+      {
+        name: 'kinesis',
+        streamName: this.stream,
+        region: 'us-east-1',
+        endpoint: this.endpoint,
+        credentials: STATIC,
+        sdkMaxAttempts: 1,
+        maxRecordBytes: 64 * 1024,
+        ...(this.options.aggregation ? { aggregation: this.options.aggregation } : {}),
+      },
       { logger },
     );
   }
@@ -101,20 +125,26 @@ export class KinesalitePeer implements CompliancePeer {
     return { record: makeRecord(seq, [sample({ value: 'x'.repeat(70 * 1024) })], { stream }), code: 'kinesis_record_too_large' };
   }
 
-  async delivered(): Promise<DeliveredOrigin[]> {
+  /** Every Kinesis record in the stream (all shards, from TRIM_HORIZON), as stored. */
+  async kinesisRecords(): Promise<Array<{ Data?: Uint8Array; PartitionKey?: string; SequenceNumber?: string }>> {
     const admin = this.admin!;
     const shards = (await admin.send(new ListShardsCommand({ StreamName: this.stream }))).Shards ?? [];
-    const payloads: Uint8Array[] = [];
+    const out: Array<{ Data?: Uint8Array; PartitionKey?: string; SequenceNumber?: string }> = [];
     for (const shard of shards) {
       let it = (await admin.send(new GetShardIteratorCommand({ StreamName: this.stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
       while (it) {
         const r = await admin.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
-        for (const rec of r.Records ?? []) if (rec.Data) payloads.push(rec.Data);
+        out.push(...(r.Records ?? []));
         if ((r.Records ?? []).length === 0) break;
         it = r.NextShardIterator;
       }
     }
-    return originsOf(payloads.map((p) => Buffer.from(p)));
+    return out;
+  }
+
+  /** Origins of every user record (aggregated records are deaggregated, checksums verified). */
+  async delivered(): Promise<DeliveredOrigin[]> {
+    return originsOf((await this.kinesisRecords()).flatMap((r) => deaggregate(r).map((u) => u.data)));
   }
 
   async down(): Promise<void> {
