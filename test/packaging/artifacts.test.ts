@@ -4,6 +4,13 @@
  * recipe and a gdk project; each zip, unpacked into an empty folder, starts with node against the
  * local stream manager, moves data, and stops cleanly on SIGTERM. Under Greengrass (SVCUID set)
  * the bundle loads aws-crt's native binary from the zip for the IPC client.
+ *
+ * Data scenarios (SCENARIOS), each with local peers on 127.0.0.1 only: OBD (ELM327 emulator) and
+ * GPS (NMEA simulator) collectors write their raw streams; the OPC UA collector (SignAndEncrypt,
+ * the simulator's certificate trusted) and the OPC DA collector (ua-wrapper backend, the
+ * simulator's DA items) write theirs, with aliases; the Aggregator turns pre-appended raw batches
+ * into telemetry and a High RPM event; the Publisher delivers pre-appended telemetry to kinesalite
+ * with each record's origin.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,8 +19,12 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import * as yauzl from 'yauzl';
 import * as YAML from 'yaml';
-import { decodeBatch } from '../../components/core/src/envelope';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { decodeBatch, encodeBatch, type Sample } from '../../components/core/src/envelope';
+import { decodeOutbound } from '../../components/core/src/outbound';
 import { StreamClient } from '../../components/core/src/stream-client';
+import { LOCAL_CREDENTIALS, localKinesisClient, startLocalKinesis } from '../../local/kinesis/src/kinesis';
+import { PlantServer } from '../../local/simulators/opcua/src/plant-server';
 import type { LocalStreamManager } from '../../local/stream-manager/src/server';
 import { Elm327Server } from '../../local/simulators/elm327/src/server';
 import { NmeaSimulator } from '../../local/simulators/nmea/simulator';
@@ -22,7 +33,7 @@ import { buildGdkProject, buildGreengrass, checkedInRecipeText, type BuiltCompon
 import { componentVersion, findComponent, presentComponents } from '../../local/packaging/components';
 import { checkGdkConfig } from '../../local/packaging/gdk';
 import { checkRecipe } from '../../local/packaging/recipe-rules';
-import { REPO, freePort, startStreamManager, tempDir } from '../helpers/stream-manager';
+import { REPO, startStreamManager, tempDir } from '../helpers/stream-manager';
 
 jest.setTimeout(60_000);
 
@@ -79,35 +90,223 @@ function unzip(zipPath: string, dest: string): Promise<string[]> {
   });
 }
 
+/** Something the running component must produce: every `want` entry among what `found` returns. */
+interface Check {
+  /** Named in the failure message, e.g. `tributary.gps.raw names`. */
+  what: string;
+  want: string[];
+  found(): Promise<string[]>;
+}
+
 interface Scenario {
+  /** Merged (deeply, as Greengrass merges) over the recipe's DefaultConfiguration. */
   config: Record<string, unknown>;
-  /** A stream that must receive samples with these names. */
-  stream?: string;
-  names?: string[];
+  checks?: Check[];
+  /** Bound on the wait for the checks (default 15 s). */
+  waitMs?: number;
   stop(): Promise<void>;
 }
 
+interface ScenarioContext {
+  /** A client of the shared local stream manager (to pre-append input). */
+  client: StreamClient;
+  /** An empty folder for the component's own files (PKI, checkpoints). */
+  work: string;
+}
+
+/** The samples of every message of a stream (paged from the start); [] when it does not exist. */
+async function samplesOf(client: StreamClient, stream: string): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for (let start = 0; ; ) {
+    const messages = await client.read(stream, { start, max: 500 }).catch(() => []);
+    if (messages.length === 0) return out;
+    for (const m of messages) {
+      const d = decodeBatch(m.payload);
+      if (d.ok) out.push(...d.samples);
+    }
+    start = messages[messages.length - 1].sequenceNumber + 1;
+  }
+}
+
+/** `want` names (or other fields) of the samples in `stream`, optionally only those of one device. */
+function sampleCheck(client: StreamClient, stream: string, want: string[], opts: { field?: 'name' | 'alias'; device?: string } = {}): Check {
+  const field = opts.field ?? 'name';
+  return {
+    what: `${stream} ${field === 'alias' ? 'aliases' : 'names'}${opts.device ? ` of ${opts.device}` : ''}`,
+    want,
+    found: async () =>
+      (await samplesOf(client, stream)).filter((x) => !opts.device || x.device === opts.device).flatMap((x) => (x[field] === undefined ? [] : [x[field]!])),
+  };
+}
+
+/** One OPC UA plant simulator certificate for the run (created on first start, kept in this folder). */
+let plantPki: string | undefined;
+async function startPlant(security: 'none' | 'both'): Promise<{ server: PlantServer; endpointUrl: string; certificateFile?: string }> {
+  plantPki ??= scratchDir('tributary-gg-plant-pki-');
+  const server = new PlantServer({ port: 0, tags: 12, rateHz: 2, security, pkiDir: plantPki });
+  const { endpointUrl, certificateFile } = await server.start();
+  return { server, endpointUrl, certificateFile };
+}
+
 /** What each component needs to move data; a component without one is only started and stopped. */
-const SCENARIOS: Record<string, () => Promise<Scenario>> = {
-  'gps-collector': async () => {
+const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<Scenario>> = {
+  'gps-collector': async ({ client }) => {
     const sim = new NmeaSimulator({ rateHz: 5 });
     await sim.start();
-    return { config: { source: { type: 'nmea-tcp', host: '127.0.0.1', port: sim.port }, rateHz: 5 }, stream: 'tributary.gps.raw', names: ['lat', 'lon'], stop: () => sim.stop() };
-  },
-  // Only started and stopped; its AWS destination points at a closed local port, so nothing can leave the machine.
-  publisher: async () => {
-    const closed = await freePort();
     return {
-      config: { destinations: [{ type: 'kinesis', name: 'kinesis', streamName: 'tributary-telemetry', region: 'us-east-1', endpoint: `http://127.0.0.1:${closed}` }] },
+      config: { source: { type: 'nmea-tcp', host: '127.0.0.1', port: sim.port }, rateHz: 5 },
+      checks: [sampleCheck(client, 'tributary.gps.raw', ['lat', 'lon'])],
+      stop: () => sim.stop(),
+    };
+  },
+  'obd-collector': async ({ client }) => {
+    const emu = new Elm327Server();
+    await emu.start();
+    return {
+      config: { adapter: { type: 'tcp', host: '127.0.0.1', port: emu.port } },
+      checks: [sampleCheck(client, 'tributary.obd.raw', ['rpm', 'speed'])],
+      stop: () => emu.stop(),
+    };
+  },
+  // The secure default (SignAndEncrypt, Basic256Sha256) with the simulator's certificate trusted:
+  // the zip's node-opcua creates the collector's own key and certificate in its PKI folder.
+  'opcua-collector': async ({ client, work }) => {
+    const plant = await startPlant('both');
+    if (!plant.certificateFile) {
+      await plant.server.stop();
+      throw new Error('the OPC UA simulator reported no certificate file');
+    }
+    return {
+      config: {
+        endpointUrl: plant.endpointUrl,
+        deviceId: 'pkg-opcua',
+        aliasPrefix: '/pkg',
+        nodeFilters: ['/Site1/**'],
+        security: { pkiDir: path.join(work, 'pki'), trustedServerCertificates: [plant.certificateFile] },
+        connection: { reconnectInitialMs: 200, reconnectMaxMs: 1000 },
+      },
+      checks: [
+        sampleCheck(client, 'tributary.opcua.raw', ['/pkg/Site1/AreaA/Line1/Filler/Temperature', '/pkg/Site1/AreaA/Line1/Capper/Counter'], { field: 'alias', device: 'pkg-opcua' }),
+      ],
+      waitMs: 30_000,
+      stop: () => plant.server.stop(),
+    };
+  },
+  // The ua-wrapper backend against the simulator's DA items, security None as in config.local.yaml.
+  'opcda-collector': async ({ client, work }) => {
+    const plant = await startPlant('none');
+    return {
+      config: {
+        machine: 'pkg-da',
+        tags: ['Random.*', 'Channel1.Device1.*'],
+        pollIntervalMs: 500,
+        uaWrapper: { endpointUrl: plant.endpointUrl, securityMode: 'None', securityPolicy: 'None', pkiDir: path.join(work, 'pki') },
+        reconnectInitialMs: 200,
+        reconnectMaxMs: 1000,
+      },
+      checks: [
+        sampleCheck(client, 'tributary.opcda.raw', ['Random.Real8', 'Channel1.Device1.Tag1'], { device: 'pkg-da' }),
+        sampleCheck(client, 'tributary.opcda.raw', ['site1/area1/process1/pkg-da/Channel1-Device1-Tag1'], { field: 'alias', device: 'pkg-da' }),
+      ],
+      waitMs: 30_000,
+      stop: () => plant.server.stop(),
+    };
+  },
+  // Raw OBD and GPS batches of one vehicle, appended before it starts (the streams may also hold
+  // what the collectors above wrote): filtered samples → telemetry, rpm > 2700 for 5 s → a High RPM event.
+  aggregator: async ({ client, work }) => {
+    const device = 'pkg-car';
+    const t0 = Date.now() - 10_000;
+    const raw = { persistence: 'File', strategyOnFull: 'OverwriteOldestData', maxSize: 64 << 20 } as const;
+    await client.ensureStream({ name: 'tributary.gps.raw', ...raw });
+    await client.ensureStream({ name: 'tributary.obd.raw', ...raw });
+    for (let i = 0; i < 5; i++) {
+      const ts = t0 + i * 1000;
+      await client.append(
+        'tributary.gps.raw',
+        encodeBatch([
+          { device, source: 'gps', name: 'lat', value: 47.37 + i * 1e-4, quality: 'GOOD', ts },
+          { device, source: 'gps', name: 'lon', value: 8.54, quality: 'GOOD', ts },
+        ]),
+      );
+      await client.append(
+        'tributary.obd.raw',
+        encodeBatch([
+          { device, source: 'obd', name: 'rpm', value: 3000 + i * 10, unit: 'rpm', quality: 'GOOD', ts },
+          { device, source: 'obd', name: 'speed', value: 80, unit: 'km/h', quality: 'GOOD', ts },
+        ]),
+      );
+    }
+    return {
+      config: { checkpoint: { dir: path.join(work, 'checkpoints') } },
+      checks: [
+        sampleCheck(client, 'tributary.out.telemetry', ['rpm', 'speed', 'lat', 'lon'], { device }),
+        sampleCheck(client, 'tributary.out.critical', ['event.high_rpm'], { device }),
+      ],
       stop: async () => undefined,
     };
   },
-  'obd-collector': async () => {
-    const emu = new Elm327Server();
-    await emu.start();
-    return { config: { adapter: { type: 'tcp', host: '127.0.0.1', port: emu.port } }, stream: 'tributary.obd.raw', names: ['rpm', 'speed'], stop: () => emu.stop() };
+  // Envelopes appended to tributary.out.telemetry, delivered to kinesalite on 127.0.0.1 (never AWS):
+  // each appended message must be a Kinesis record carrying its origin (stream, sequence number).
+  publisher: async ({ client, work }) => {
+    const kinesis = await startLocalKinesis({ streams: [{ name: 'tributary-telemetry', shards: 1 }] });
+    try {
+      const stream = 'tributary.out.telemetry';
+      await client.ensureStream({ name: stream, persistence: 'File', strategyOnFull: 'OverwriteOldestData', maxSize: 256 << 20 });
+      const device = 'pkg-pub';
+      const origins: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const seq = await client.append(stream, encodeBatch([{ device, source: 'obd', name: 'rpm', value: 900 + i, quality: 'GOOD', ts: Date.now() - 1000 + i }]));
+        origins.push(`${stream}#${seq}`);
+      }
+      const reader = localKinesisClient(kinesis.endpoint);
+      return {
+        config: {
+          destinations: [
+            { type: 'kinesis', name: 'kinesis', streamName: 'tributary-telemetry', region: 'us-east-1', endpoint: kinesis.endpoint, credentials: { ...LOCAL_CREDENTIALS }, sdkMaxAttempts: 1 },
+          ],
+          checkpointDir: path.join(work, 'checkpoints'),
+          readWaitMs: 200,
+        },
+        checks: [{ what: `Kinesis tributary-telemetry origins of ${device}`, want: origins, found: () => kinesisOrigins(reader, 'tributary-telemetry', device) }],
+        stop: async () => {
+          reader.destroy();
+          await kinesis.close();
+        },
+      };
+    } catch (err) {
+      await kinesis.close();
+      throw err;
+    }
   },
 };
+
+/** `stream#seq` of every Kinesis record (outbound format) holding samples of `device`. */
+async function kinesisOrigins(kinesis: ReturnType<typeof localKinesisClient>, streamName: string, device: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const shard of (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? []) {
+    let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    while (it) {
+      const r = await kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
+      for (const rec of r.Records ?? []) {
+        const d = decodeOutbound(Buffer.from(rec.Data!));
+        if (d.ok) for (const x of d.records) if (x.samples.some((smp) => smp.device === device)) out.push(`${x.origin.stream}#${x.origin.seq}`);
+      }
+      if ((r.Records ?? []).length === 0) break;
+      it = r.NextShardIterator;
+    }
+  }
+  return out;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `over` merged into `base` key by key (objects recursively, arrays and values replaced), like a Greengrass configuration merge. */
+function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeConfig(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
 
 interface Run {
   child: ChildProcess;
@@ -127,14 +326,6 @@ function runEntry(dir: string, args: string[], env: Record<string, string>): Run
   child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exited, output: () => text };
-}
-
-async function samplesIn(client: StreamClient, stream: string): Promise<string[]> {
-  const messages = await client.read(stream, { start: 0, max: 50 }).catch(() => []);
-  return messages.flatMap((m) => {
-    const d = decodeBatch(m.payload);
-    return d.ok ? d.samples.map((s) => s.name) : [];
-  });
 }
 
 test('builds every present component', () => {
@@ -189,36 +380,53 @@ describe.each(present.map((c) => ({ label: c.name, dir: c.dir })))('$label', ({ 
   test('unpacked alone, it starts against the local stream manager, moves data, and stops cleanly on SIGTERM', async () => {
     const { spec } = item();
     const dest = await unpackedDir();
-    const scenario = SCENARIOS[dir] ? await SCENARIOS[dir]() : { config: {}, stop: async () => undefined };
-    // What Greengrass would hand the component: the recipe's DefaultConfiguration, here merged with the test peers.
-    const recipe = YAML.parse(fs.readFileSync(path.join(out, 'recipes', `${spec.name}-${VERSION}.yaml`), 'utf8')) as { ComponentConfiguration: { DefaultConfiguration: Record<string, unknown> } };
-    const { accessControl: _acl, ...defaults } = recipe.ComponentConfiguration.DefaultConfiguration;
-    const configFile = path.join(scratchDir('tributary-gg-config-'), 'config.json');
-    fs.writeFileSync(configFile, JSON.stringify({ ...defaults, ...scenario.config, healthIntervalMs: 1000 }));
-    const run = runEntry(dest, ['--config', configFile], { ...spec.setenv, STREAM_MANAGER_SERVER_PORT: String(sm.port) });
     const client = new StreamClient({ port: sm.port });
+    let run: Run | undefined;
+    let scenario: Scenario | undefined;
     try {
-      if (scenario.stream) {
-        let names: string[] = [];
-        for (let i = 0; i < 150 && !scenario.names!.every((n) => names.includes(n)) && run.child.exitCode === null; i++) {
-          names = await samplesIn(client, scenario.stream);
-          if (!scenario.names!.every((n) => names.includes(n))) await new Promise((r) => setTimeout(r, 100));
+      scenario = SCENARIOS[dir] ? await SCENARIOS[dir]({ client, work: scratchDir('tributary-gg-work-') }) : { config: {}, stop: async () => undefined };
+      // What Greengrass would hand the component: the recipe's DefaultConfiguration, here merged with the test peers.
+      const recipe = YAML.parse(fs.readFileSync(path.join(out, 'recipes', `${spec.name}-${VERSION}.yaml`), 'utf8')) as { ComponentConfiguration: { DefaultConfiguration: Record<string, unknown> } };
+      const { accessControl: _acl, ...defaults } = recipe.ComponentConfiguration.DefaultConfiguration;
+      const configFile = path.join(scratchDir('tributary-gg-config-'), 'config.json');
+      fs.writeFileSync(configFile, JSON.stringify(mergeConfig(defaults, { ...scenario.config, healthIntervalMs: 1000 })));
+      const child = runEntry(dest, ['--config', configFile], { ...spec.setenv, STREAM_MANAGER_SERVER_PORT: String(sm.port) });
+      run = child;
+      const checks = scenario.checks ?? [];
+      if (checks.length > 0) {
+        // Polled until every check has what it wants, the child exits, or the bound passes.
+        const seen = new Map<string, string[]>();
+        const complete = (c: Check): boolean => c.want.every((w) => seen.get(c.what)?.includes(w));
+        const deadline = Date.now() + (scenario.waitMs ?? 15_000);
+        for (;;) {
+          for (const c of checks) if (!complete(c)) seen.set(c.what, await c.found());
+          if (checks.every(complete) || child.child.exitCode !== null || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 200));
         }
-        expect({ component: spec.name, names: scenario.names!.filter((n) => names.includes(n)), output: names.length ? '' : run.output() }).toEqual({
+        const missing = checks.some((c) => !complete(c));
+        const got = Object.fromEntries(checks.map((c) => [c.what, c.want.filter((w) => seen.get(c.what)?.includes(w))]));
+        expect({ component: spec.name, got, exitCode: child.child.exitCode, output: missing ? child.output() : '' }).toEqual({
           component: spec.name,
-          names: scenario.names,
+          got: Object.fromEntries(checks.map((c) => [c.what, c.want])),
+          exitCode: null,
           output: '',
         });
       }
       // runUntilSignal logs "Started." once its SIGTERM handler is installed.
-      for (let i = 0; i < 150 && !run.output().includes('"msg":"Started."') && run.child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(run.child.exitCode).toBeNull();
-      run.child.kill('SIGTERM');
-      expect({ code: await run.exited, output: run.output().includes('"level":"error"') ? run.output() : '' }).toEqual({ code: 0, output: '' });
+      for (let i = 0; i < 150 && !child.output().includes('"msg":"Started."') && child.child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(child.child.exitCode).toBeNull();
+      child.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([child.exited, new Promise<string>((r) => (timer = setTimeout(() => r('no exit 15 s after SIGTERM'), 15_000)))]);
+      clearTimeout(timer);
+      expect({ code, output: code !== 0 || child.output().includes('"level":"error"') ? child.output() : '' }).toEqual({ code: 0, output: '' });
     } finally {
+      if (run && run.child.exitCode === null && run.child.signalCode === null) {
+        run.child.kill('SIGKILL');
+        await run.exited;
+      }
       client.close();
-      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-      await scenario.stop();
+      await scenario?.stop();
     }
   });
 
