@@ -24,6 +24,7 @@ import { runMqttBroker, DEFAULT_MQTT_BROKER_PORT } from '../mqtt-broker/src/main
 // used: they are heavy and print warnings at import.
 type ProvisionModule = typeof import('../../deploy/sitewise/src/main');
 type OpcUaSimulatorModule = typeof import('../simulators/opcua/src/main');
+type ModelsModule = typeof import('../../deploy/sitewise/src/models-command');
 
 const USAGE = `usage:
   tributary stream-manager [--port 8088] [--host 127.0.0.1] [--dir DIR] [--auth-token TOKEN]
@@ -46,6 +47,8 @@ const USAGE = `usage:
       Local AWS IoT SiteWise service (models, assets, aliases, BatchPut with the real validation).
   tributary mqtt-broker [--port 8883] [--cert-dir DIR] [--client-cn NAME]
       Local MQTT broker with TLS client-certificate auth (certificates generated in DIR).
+  tributary models [--endpoint http://127.0.0.1:4523 | --aws] [--region R] [--asset NAME] [--no-values] [--json]
+      The SiteWise models and asset tree with each property's alias and latest value (local SiteWise by default).
 `;
 
 const DEFAULT_PORT = Number.parseInt(process.env.STREAM_MANAGER_SERVER_PORT ?? '8088', 10) || 8088;
@@ -68,6 +71,12 @@ export async function main(argv: string[]): Promise<void> {
         return await runSiteWise(rest);
       case 'mqtt-broker':
         return await runMqttBroker(rest);
+      case 'models': {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { runModels } = require('../../deploy/sitewise/src/models-command') as ModelsModule;
+        process.exitCode = await runModels(rest);
+        return;
+      }
       case undefined:
       case 'help':
       case '--help':

@@ -13,14 +13,15 @@ export interface ProvisionIo {
   env: NodeJS.ProcessEnv;
 }
 
-const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
+export const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/;
 
 /** The client for the parsed arguments: an endpoint override needs `disableHostPrefix` (else `api.<host>`). */
-export function provisionClient(args: Pick<ProvisionArgs, 'endpoint' | 'region'>, env: NodeJS.ProcessEnv = process.env): IoTSiteWiseClient {
+export function provisionClient(args: Pick<ProvisionArgs, 'endpoint' | 'region'>, env: NodeJS.ProcessEnv = process.env, overrides: Partial<IoTSiteWiseClientConfig> = {}): IoTSiteWiseClient {
   const config: IoTSiteWiseClientConfig = {
     region: args.region ?? 'us-east-1',
     maxAttempts: 5,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30000 }),
+    ...overrides,
   };
   if (args.endpoint) {
     config.endpoint = args.endpoint;
