@@ -6,11 +6,11 @@
  * skipped (records in flight at that moment may be sent twice).
  */
 import {
+  ConfigError,
   Health,
   HealthReporter,
   StreamClient,
   createLogger,
-  errorMessage,
   exitOnConfigError,
   installProcessGuards,
   loadConfigOrExit,
@@ -18,66 +18,43 @@ import {
   systemClock,
 } from '../../core/src';
 import { checkPublisherConfig, PublisherConfigSchema, type PublisherConfig } from './config';
-import { buildPublisher } from './from-config';
-import type { Publisher } from './publisher';
+import { buildPublisher, PublisherService } from './from-config';
 
 const COMPONENT = 'publisher';
 
 async function main(): Promise<void> {
   const bootLogger = createLogger({ component: COMPONENT });
   installProcessGuards(bootLogger);
-  let current: Publisher | undefined;
-  let applying: Promise<void> = Promise.resolve();
-  let stopping = false;
+  let service: PublisherService<PublisherConfig> | undefined;
   const loaded = await loadConfigOrExit(PublisherConfigSchema, bootLogger, {
     check: checkPublisherConfig,
-    onUpdate: (next) => {
-      applying = applying.then(() => replace(next));
-      return applying;
-    },
+    onUpdate: (next) => service?.update(next),
   });
   const config = loaded.config;
   const logger = createLogger({ component: COMPONENT, level: config.logLevel });
   const health = new Health({ component: COMPONENT, logger });
   const reporter = new HealthReporter({ health, logger, intervalMs: config.healthIntervalMs, ...(config.healthFile ? { filePath: config.healthFile } : {}) });
   const streams = new StreamClient({ logger: logger.child({ module: 'stream-client' }) });
-  const build = (c: PublisherConfig): Publisher => buildPublisher(c, { streams, health, logger, clock: systemClock });
-  try {
-    current = build(config);
-  } catch (err) {
-    exitOnConfigError(err, logger);
-  }
+  service = new PublisherService<PublisherConfig>((c) => buildPublisher(c, { streams, health, logger, clock: systemClock }), logger);
   logger.info('Configuration loaded.', {
     origin: loaded.origin,
     destinations: config.destinations.map((d) => `${d.name} (${d.type})`),
     routes: config.routes.map((r) => `${r.streams.join('+')} → ${r.destination} [${r.priority}]`),
   });
 
-  async function replace(next: PublisherConfig): Promise<void> {
-    if (stopping) return;
-    let fresh: Publisher;
-    try {
-      fresh = build(next);
-    } catch (err) {
-      logger.error('Configuration update cannot be applied; keeping the running publisher.', { error: errorMessage(err) });
-      return;
-    }
-    await current?.stop();
-    current = fresh;
-    await current.start();
-    logger.info('Configuration update applied; lanes resumed from their checkpoints.');
-  }
-
   await runUntilSignal({
     logger,
     start: async () => {
+      try {
+        await service!.start(config);
+      } catch (err) {
+        if (err instanceof ConfigError) exitOnConfigError(err, logger); // e.g. no region: exit 78
+        throw err;
+      }
       reporter.start();
-      await current!.start();
     },
     stop: async () => {
-      stopping = true;
-      await applying;
-      await current?.stop();
+      await service?.stop();
       await reporter.stop();
       streams.close();
       await loaded.close();
