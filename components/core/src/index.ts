@@ -12,5 +12,6 @@ export * from './health';
 export * from './lifecycle';
 export * from './logger';
 export * from './outbound';
+export * from './sample-sink';
 export * from './stream-client';
 export * from './serial';

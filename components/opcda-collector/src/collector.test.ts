@@ -1,6 +1,5 @@
-import { Backoff, Health, ManualClock, createLogger, decodeBatch, flushPromises, MemoryLogSink, type Sample, type StreamSpec } from '../../core/src';
+import { Backoff, Health, ManualClock, createLogger, decodeBatch, flushPromises, MemoryLogSink, type Sample, type SampleWriter, type StreamSpec } from '../../core/src';
 import { Metric, OpcDaCollector, SERVER_STATUS, type CollectorSettings } from './collector';
-import type { SampleWriter } from './sink';
 import { FakeBackend } from './testing/fake-backend';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);

@@ -8,6 +8,8 @@
  */
 import {
   Backoff,
+  SampleSink,
+  SinkMetric,
   errorCode,
   errorMessage,
   sleep,
@@ -15,13 +17,13 @@ import {
   type Health,
   type Logger,
   type Sample,
+  type SampleWriter,
   type StreamSpec,
   type TimerHandle,
 } from '../../core/src';
 import { aliasOf, type Hierarchy } from './alias';
 import { OpcDaErrorCode, type DaBackend, type DaItemError, type DaItemValue, type DaReadResult } from './backend';
 import { describeDaQuality, qualityOfDa } from './quality';
-import { SampleSink, SinkMetric, type SampleWriter } from './sink';
 import { resolveTags } from './tags';
 
 export interface CollectorSettings extends Hierarchy {
@@ -89,6 +91,7 @@ export class OpcDaCollector {
     this.s = deps.settings;
     this.log = deps.logger;
     this.backoff = deps.reconnectBackoff ?? new Backoff({ initialMs: 1000, maxMs: 30_000 });
+    // No maxBatchDelayMs: what flushPending hands over (every pollsPerWrite polls) is written at once.
     this.sink = new SampleSink({
       writer: deps.writer,
       clock: deps.clock,
@@ -340,7 +343,7 @@ export class OpcDaCollector {
 
   private updateState(): void {
     if (!this.running) return;
-    const sinkUp = this.sink.connected;
+    const sinkUp = this.sink.streamUp;
     this.d.health.setState(this.serverUp && sinkUp ? 'running' : 'degraded', !this.serverUp ? 'OPC DA server unavailable' : !sinkUp ? 'stream manager unavailable' : undefined);
   }
 }

@@ -9,8 +9,8 @@ import type { LocalStreamManager } from '../../../local/stream-manager/src/serve
 import { PlantServer, type PlantServerStarted } from '../../../local/simulators/opcua/src/plant-server';
 import { startStreamManager, tempDir } from '../../../test/helpers/stream-manager';
 import { waitFor } from '../../../test/helpers/wait';
+import { SinkMetric } from '../../core/src';
 import { Metric } from './collector';
-import { SinkMetric } from './sample-sink';
 import { buildCollector, byName, readAllSamples, type Harness } from './testing/harness';
 
 let server: PlantServer;

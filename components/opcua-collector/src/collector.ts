@@ -29,12 +29,12 @@ import {
   type Health,
   type Logger,
   type Sample,
+  type SampleSink,
   type TimerHandle,
 } from '../../core/src';
 import { compileFilter } from './browse-path';
 import type { ConnectionConfig, GroupSettings, PropertyGroupConfig, TypeConversions } from './config';
 import type { OpcUaConnection } from './connection';
-import type { SampleSink } from './sample-sink';
 import { normaliseNodeId, resolveTags, type GroupSpec, type Tag, type TagProblem } from './tags';
 import { mapDataValue } from './values';
 

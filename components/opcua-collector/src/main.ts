@@ -8,6 +8,7 @@ import {
   ConfigError,
   Health,
   HealthReporter,
+  SampleSink,
   StreamClient,
   createLogger,
   exitOnConfigError,
@@ -19,7 +20,6 @@ import {
 import { OpcUaCollector } from './collector';
 import { OpcUaCollectorConfigSchema, semanticProblems, streamSpecOf } from './config';
 import { OpcUaConnector } from './connection';
-import { SampleSink } from './sample-sink';
 import { credentialSourceOf } from './secrets';
 
 const COMPONENT = 'opcua-collector';

@@ -10,8 +10,8 @@ import type { LocalStreamManager } from '../../../local/stream-manager/src/serve
 import { spawnPlantServer, type ChildPlantServer } from '../../../local/simulators/opcua/src/child';
 import { freePort, startStreamManager, tempDir } from '../../../test/helpers/stream-manager';
 import { waitFor } from '../../../test/helpers/wait';
+import { SinkMetric } from '../../core/src';
 import { Metric } from './collector';
-import { SinkMetric } from './sample-sink';
 import { buildCollector, byName, readAllSamples, type Harness } from './testing/harness';
 
 let sm: LocalStreamManager;

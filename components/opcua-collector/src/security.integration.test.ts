@@ -9,7 +9,7 @@ import type { LocalStreamManager } from '../../../local/stream-manager/src/serve
 import { PlantServer, type PlantServerStarted } from '../../../local/simulators/opcua/src/plant-server';
 import { startStreamManager, tempDir } from '../../../test/helpers/stream-manager';
 import { waitFor } from '../../../test/helpers/wait';
-import { SinkMetric } from './sample-sink';
+import { SinkMetric } from '../../core/src';
 import { FixedCredentials, buildCollector, readAllSamples, type Harness } from './testing/harness';
 
 const USER = { userName: 'operator', password: 'pw-1' };

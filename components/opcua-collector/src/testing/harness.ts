@@ -3,11 +3,10 @@
  * writing to a given stream manager port, with logs kept in memory; and a reader for what it wrote.
  */
 import * as path from 'node:path';
-import { Health, MemoryLogSink, StreamClient, createLogger, decodeBatch, validateConfig, type Sample } from '../../../core/src';
+import { Health, MemoryLogSink, SampleSink, StreamClient, createLogger, decodeBatch, validateConfig, type Sample } from '../../../core/src';
 import { OpcUaCollector } from '../collector';
 import { OpcUaCollectorConfigSchema, semanticProblems, streamSpecOf, type OpcUaCollectorConfig } from '../config';
 import { OpcUaConnector } from '../connection';
-import { SampleSink } from '../sample-sink';
 import type { CredentialSource, UserCredentials } from '../secrets';
 
 export interface Harness {

@@ -1,25 +1,20 @@
 /**
- * SampleSink: samples in, stream messages out. Samples are queued (bounded: the oldest go first,
- * counted) and written in order as envelope batches of at most `maxBatchBytes`, as soon as a
- * batch is full or `maxBatchDelayMs` after the first queued sample. One write is in flight at a
- * time; failures are retried with capped, jittered backoff; a batch the stream manager refuses
- * for good is counted as dropped{reason="rejected"}, never retried forever.
+ * SampleSink: a collector's way out. Samples in, stream messages out. Samples are queued (bounded:
+ * the oldest go first, counted) and written in order as envelope batches of at most
+ * `maxBatchBytes` to one stream, which is created from its spec first. A batch is written as soon
+ * as samples arrive, or, with `maxBatchDelayMs`, when 1000 samples are waiting or that long after
+ * the first one was queued. One write is in flight at a time; failures are retried with capped,
+ * jittered backoff; a batch the stream manager refuses for good is counted as
+ * dropped{reason="rejected"}, never retried forever. Every sample ends up written or counted in
+ * `dropped{reason}`.
  */
-import {
-  Backoff,
-  defaultRetryable,
-  errorCode,
-  errorMessage,
-  sleep,
-  splitIntoBatches,
-  systemClock,
-  type Clock,
-  type Health,
-  type Logger,
-  type Sample,
-  type StreamSpec,
-  type TimerHandle,
-} from '../../core/src';
+import { Backoff, defaultRetryable, sleep } from './backoff';
+import { systemClock, type Clock, type TimerHandle } from './clock';
+import { splitIntoBatches, type Sample } from './envelope';
+import { errorCode, errorMessage } from './errors';
+import type { Health } from './health';
+import type { Logger } from './logger';
+import { StreamErrorCode, type StreamSpec } from './stream-client';
 
 /** What the sink needs from the stream client. */
 export interface SampleWriter {
@@ -30,30 +25,40 @@ export interface SampleWriter {
 export interface SampleSinkOptions {
   writer: SampleWriter;
   stream: StreamSpec;
+  /** Largest stream message. */
   maxBatchBytes: number;
-  maxBatchDelayMs: number;
+  /**
+   * Longest a sample waits for its batch (a batch is written earlier when 1000 samples are
+   * waiting). 0 or absent: samples are written as soon as they are pushed.
+   */
+  maxBatchDelayMs?: number;
+  /** Samples held while the stream manager is away; beyond, the oldest are dropped{reason="buffer_full"}. */
   maxBufferedSamples: number;
   health: Health;
   logger: Logger;
   clock?: Clock;
+  /** Waits between failed writes. Default 200 ms growing to 10 s, full jitter. */
   backoff?: Backoff;
 }
 
+/** Counter and gauge names the sink reports in the health snapshot. */
 export const SinkMetric = {
   SamplesWritten: 'samples_written',
   BatchesWritten: 'batches_written',
-  Dropped: 'dropped',
+  Dropped: 'dropped', // {reason="buffer_full" | "invalid" | "rejected" | "shutdown"}
+  Backlog: 'backlog', // gauge
 } as const;
 
 /** Samples taken from the queue per encode round (several batches). */
 const CHUNK = 4000;
-/** Queue length that triggers a write without waiting for the delay. */
+/** Queue length that triggers a write without waiting for `maxBatchDelayMs`. */
 const FLUSH_AT = 1000;
 
 export class SampleSink {
   private readonly o: SampleSinkOptions;
   private readonly clock: Clock;
   private readonly backoff: Backoff;
+  private readonly delayMs: number;
   private queue: Sample[] = [];
   private head = 0;
   private inflight = 0;
@@ -70,11 +75,12 @@ export class SampleSink {
     this.o = options;
     this.clock = options.clock ?? systemClock;
     this.backoff = options.backoff ?? new Backoff({ initialMs: 200, maxMs: 10_000 });
+    this.delayMs = Math.max(0, options.maxBatchDelayMs ?? 0);
   }
 
-  /** Samples waiting (queued and in flight). */
+  /** Samples not yet written (queued and in flight). */
   get backlog(): number {
-    return this.queue.length - this.head + this.inflight;
+    return this.queued + this.inflight;
   }
 
   /** True while the last write succeeded (or nothing was written yet). */
@@ -87,45 +93,61 @@ export class SampleSink {
     this.listener = listener;
   }
 
+  /** Starts writing, beginning with whatever was pushed before. */
   start(): void {
+    if (this.running) return;
     this.running = true;
     this.abort = new AbortController();
+    this.schedule();
   }
 
-  push(samples: Sample | Sample[]): void {
-    if (Array.isArray(samples)) {
+  push(samples: Sample | readonly Sample[]): void {
+    if (isSampleArray(samples)) {
+      if (samples.length === 0) return;
       for (const s of samples) this.queue.push(s);
     } else this.queue.push(samples);
     const over = this.backlog - this.o.maxBufferedSamples;
     if (over > 0) {
-      const n = Math.min(over, this.queue.length - this.head);
+      const n = Math.min(over, this.queued);
       this.head += n;
       this.o.health.counters.inc(SinkMetric.Dropped, { reason: 'buffer_full' }, n);
-      this.o.logger.rateLimited('buffer_full', 60_000).error('Buffer full while the stream manager is away: oldest samples dropped.', { dropped: n, max: this.o.maxBufferedSamples });
+      this.o.logger
+        .rateLimited('buffer_full', 60_000)
+        .error('Buffer full while the stream manager is away: oldest samples dropped.', { dropped: n, max: this.o.maxBufferedSamples, stream: this.o.stream.name });
     }
     this.compact();
-    if (!this.running) return;
-    if (this.queue.length - this.head >= FLUSH_AT) this.kick();
-    else if (!this.timer && !this.pumping) this.timer = this.clock.setTimeout(() => this.kick(), this.o.maxBatchDelayMs);
+    this.gauge();
+    this.schedule();
   }
 
-  /** Writes what is queued (one attempt per batch) within `deadlineMs`; the rest is dropped{reason="shutdown"}. */
+  /**
+   * Stops writing: waits for the write in flight and tries once more (one attempt per batch) for
+   * what is queued, all within `deadlineMs`; what is left is counted as dropped{reason="shutdown"}.
+   */
   async stop(deadlineMs: number): Promise<void> {
-    if (!this.running) return;
+    const wasRunning = this.running;
     this.running = false;
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    let t: TimerHandle | undefined;
-    const expired = new Promise<false>((resolve) => (t = this.clock.setTimeout(() => resolve(false), deadlineMs)));
-    const inTime = (p: Promise<unknown> | undefined): Promise<boolean> => (p ? Promise.race([p.then(() => true, () => true), expired]) : Promise.resolve(true));
     this.abort.abort();
-    let late = !(await inTime(this.pumping));
-    if (!late && this.backlog > 0) late = !(await inTime(this.pump(true)));
-    this.clock.clearTimeout(t);
+    if (!wasRunning && this.backlog === 0) return;
+    let t: TimerHandle | undefined;
+    const expired = new Promise<false>((resolve) => {
+      t = this.clock.setTimeout(() => resolve(false), deadlineMs);
+    });
+    const inTime = (work: Promise<unknown> | undefined): Promise<boolean> =>
+      work === undefined ? Promise.resolve(true) : Promise.race([work.then(() => true, () => true), expired]);
+    let late = false;
+    try {
+      late = !(await inTime(this.pumping));
+      if (!late && this.backlog > 0) late = !(await inTime(this.pump(true)));
+    } finally {
+      this.clock.clearTimeout(t);
+    }
     if (late) {
-      this.generation++;
+      this.generation++; // the write in flight cannot be cancelled: whatever it does later changes nothing
       this.pumping = undefined;
-      this.o.logger.warn('Stop deadline reached with a write to the stream manager in flight; not waiting for it.', { deadlineMs });
+      this.o.logger.warn('Stop deadline reached with a write to the stream manager still in flight; not waiting for it.', { deadlineMs, stream: this.o.stream.name });
     }
     const lost = this.backlog;
     if (lost > 0) {
@@ -138,6 +160,10 @@ export class SampleSink {
     this.gauge();
   }
 
+  private get queued(): number {
+    return this.queue.length - this.head;
+  }
+
   private compact(): void {
     if (this.head > 10_000 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -145,17 +171,21 @@ export class SampleSink {
     }
   }
 
+  /** Writes now (no delay configured, or enough waiting) or arms the delay timer. */
+  private schedule(): void {
+    if (!this.running || this.pumping || this.queued === 0) return;
+    if (this.delayMs === 0 || this.queued >= FLUSH_AT) this.kick();
+    else if (!this.timer) this.timer = this.clock.setTimeout(() => this.kick(), this.delayMs);
+  }
+
   private kick(): void {
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pumping || !this.running) return;
+    if (this.pumping || !this.running || this.queued === 0) return;
     const p: Promise<void> = this.pump(false).finally(() => {
       if (this.pumping !== p) return;
       this.pumping = undefined;
-      if (this.running && this.queue.length - this.head > 0) {
-        if (this.queue.length - this.head >= FLUSH_AT) this.kick();
-        else if (!this.timer) this.timer = this.clock.setTimeout(() => this.kick(), this.o.maxBatchDelayMs);
-      }
+      this.schedule();
     });
     this.pumping = p;
   }
@@ -176,12 +206,13 @@ export class SampleSink {
     this.head = 0;
   }
 
+  /** Writes what is queued, in order. `once`: one attempt, no waiting (at stop). */
   private async pump(once: boolean): Promise<void> {
     const spec = this.o.stream;
     const gen = this.generation;
     const abandoned = (): boolean => gen !== this.generation;
     const counters = this.o.health.counters;
-    while (this.queue.length - this.head > 0 && (this.running || once)) {
+    while (this.queued > 0 && (this.running || once)) {
       try {
         if (!this.ensured && this.o.writer.ensureStream) {
           await this.o.writer.ensureStream(spec);
@@ -191,11 +222,13 @@ export class SampleSink {
         const chunk = this.take(CHUNK);
         const split = splitIntoBatches(chunk, this.o.maxBatchBytes);
         const bad = split.invalid.length + split.oversized.length;
+        this.inflight = chunk.length - bad;
         if (bad > 0) {
           counters.inc(SinkMetric.Dropped, { reason: 'invalid' }, bad);
-          this.o.logger.rateLimited('invalid', 60_000).error('Samples that cannot be encoded were dropped.', { count: bad, problems: split.invalid.flatMap((i) => i.problems).slice(0, 5) });
+          this.o.logger
+            .rateLimited('invalid', 60_000)
+            .error('Samples that cannot be encoded were dropped.', { count: bad, problems: split.invalid.flatMap((i) => i.problems).slice(0, 5), oversized: split.oversized.length });
         }
-        this.inflight = chunk.length - bad;
         let done = 0;
         try {
           for (const b of split.batches) {
@@ -203,13 +236,15 @@ export class SampleSink {
               await this.o.writer.append(spec.name, b.payload);
             } catch (err) {
               if (abandoned()) return;
-              if (errorCode(err) === 'stream_not_found') this.ensured = false;
+              if (errorCode(err) === StreamErrorCode.NotFound) this.ensured = false;
               else if (!defaultRetryable(err)) {
                 done++;
                 this.inflight -= b.samples.length;
                 counters.inc(SinkMetric.Dropped, { reason: 'rejected' }, b.samples.length);
                 this.o.health.recordError(err);
-                this.o.logger.rateLimited('rejected', 60_000).error('The stream manager refused a batch; its samples are dropped.', { code: errorCode(err), error: errorMessage(err), samples: b.samples.length });
+                this.o.logger
+                  .rateLimited('rejected', 60_000)
+                  .error('The stream manager refused a batch; its samples are dropped.', { code: errorCode(err), error: errorMessage(err), samples: b.samples.length, stream: spec.name });
                 continue;
               }
               throw err;
@@ -235,13 +270,16 @@ export class SampleSink {
         this.backoff.reset();
       } catch (err) {
         if (abandoned()) return;
+        // Also a stream that cannot be created (definition conflict): keep the samples, back off, report.
         if (this.up) {
           this.up = false;
           this.listener?.(false);
         }
         const delayMs = this.backoff.next();
         this.o.health.setStatus('stream_manager', 'backing_off', { error: err, attempts: this.backoff.attempts });
-        this.o.logger.rateLimited('write_failed', 30_000).warn('Cannot write to the stream manager; buffering and retrying.', { code: errorCode(err), error: errorMessage(err), backlog: this.backlog, delayMs });
+        this.o.logger
+          .rateLimited('write_failed', 30_000)
+          .warn('Cannot write to the stream manager; buffering and retrying.', { code: errorCode(err), error: errorMessage(err), backlog: this.backlog, delayMs, stream: spec.name });
         if (once) return;
         try {
           await sleep(delayMs, this.abort.signal, this.clock);
@@ -255,6 +293,10 @@ export class SampleSink {
   }
 
   private gauge(): void {
-    this.o.health.counters.set('backlog', this.backlog);
+    this.o.health.counters.set(SinkMetric.Backlog, this.backlog);
   }
+}
+
+function isSampleArray(samples: Sample | readonly Sample[]): samples is readonly Sample[] {
+  return Array.isArray(samples);
 }
