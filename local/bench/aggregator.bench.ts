@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CheckpointStore, Health, StreamClient, createLogger, decodeBatch, encodeBatch, splitIntoBatches, systemClock, type Sample } from '../../components/core/src';
+import { BatchPacker, CheckpointStore, Health, StreamClient, createLogger, decodeBatch, encodeBatch, splitIntoBatches, systemClock, type Sample } from '../../components/core/src';
 import { Aggregator, Metric } from '../../components/aggregator/src/aggregator';
 import { AggregatorConfigSchema, type AggregatorConfig } from '../../components/aggregator/src/config';
 import { Processor, emptyOutputs } from '../../components/aggregator/src/processor';
@@ -214,11 +214,17 @@ function processingOnly(input: ReturnType<typeof makeInput>, dir: string): numbe
       any = true;
       at[i]! += batch.length;
       const out = emptyOutputs();
+      // As the aggregator encodes: telemetry (decoded samples passed on) trusted and packed as
+      // each message is processed, the rest checked and packed at the end of the round.
+      const telemetry = new BatchPacker(config.maxBatchBytes, { keepSamples: false });
       for (const m of batch) {
         const d = decodeBatch(m);
         if (d.ok) p.process(d.samples, out);
+        for (const s of out.telemetry) telemetry.add(s, true);
+        out.telemetry.length = 0;
       }
-      for (const list of [out.events.concat(out.stateMetrics), out.summaries, out.telemetry]) if (list.length > 0) splitIntoBatches(list, config.maxBatchBytes);
+      telemetry.finish();
+      for (const list of [out.events.concat(out.stateMetrics), out.summaries]) if (list.length > 0) splitIntoBatches(list, config.maxBatchBytes);
     }
     if (!any) break;
   }

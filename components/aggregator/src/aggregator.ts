@@ -17,6 +17,7 @@
  */
 import {
   Backoff,
+  BatchPacker,
   StreamErrorCode,
   decodeBatch,
   defaultRetryable,
@@ -24,10 +25,10 @@ import {
   errorMessage,
   isAbortError,
   sleep,
-  splitIntoBatches,
   type Clock,
   type Health,
   type Logger,
+  type PackResult,
   type Sample,
   type StreamMessage,
   type StreamSpec,
@@ -470,6 +471,17 @@ export class Aggregator {
     const out = emptyOutputs();
     const dead: Buffer[] = [];
     const c = this.d.health.counters;
+    // Telemetry is encoded as each message is processed (same messages as encoding it all at the
+    // end), so the decoded samples die young; possible when no other kind shares its output.
+    const routes = this.config.routes;
+    const own = routes.events !== routes.telemetry && routes.stateMetrics !== routes.telemetry && routes.summaries !== routes.telemetry;
+    const telemetry = own ? new BatchPacker(this.config.maxBatchBytes, { keepSamples: false }) : undefined;
+    const drain = (): void => {
+      if (!telemetry) return;
+      // Trusted: see `encode`.
+      for (const s of out.telemetry) telemetry.add(s, true);
+      out.telemetry.length = 0;
+    };
     this.config.inputs.forEach((stream, i) => {
       const messages = batches[i] ?? [];
       if (messages.length === 0) return;
@@ -503,18 +515,28 @@ export class Aggregator {
           dead.push(deadLetter({ v: 1, reason: 'processing_failed', problems: [`/: ${errorMessage(err)}`], origin, payloadBase64: m.payload.toString('base64') }));
           this.log.rateLimited('processing_failed', 60_000).error('Processing an input message failed; sent to the dead-letter stream.', { ...origin, err });
         }
+        drain();
       }
       c.inc(Metric.Received, { stream }, samples);
       const last = messages[messages.length - 1]!;
       c.set(Metric.LagMs, Math.max(0, this.d.clock.now() - last.ingestTime), { stream });
     });
     if (round.advanceTo !== undefined) this.processor.advance(round.advanceTo, out);
-    const encoded = this.encode(out, dead);
-    return encoded;
+    return this.encode(out, dead, telemetry?.finish());
   }
 
-  private encode(out: ProcessorOutputs, dead: Buffer[]): Map<OutputName, Encoded['payloads']> {
+  /** `packed`: the telemetry, already encoded (then `out.telemetry` is empty and no other kind goes to its output). */
+  private encode(out: ProcessorOutputs, dead: Buffer[], packed?: PackResult): Map<OutputName, Encoded['payloads']> {
     const byTarget = new Map<RouteTarget, Sample[]>();
+    /**
+     * Per target, where its telemetry starts (it is added last). Telemetry samples are trusted by
+     * the envelope (no schema check again): they are decoded input samples passed on unchanged,
+     * or copies of them with only attrs of known-valid types added (GPS fix numbers, the
+     * validity reason) and quality BAD — see Processor. Events, state metrics and summaries are
+     * built from configuration and computed values (a name too long, a mean overflowing to
+     * Infinity), so they are checked.
+     */
+    const telemetryFrom = new Map<RouteTarget, number>();
     const routes = this.config.routes;
     const add = (target: RouteTarget, samples: Sample[]): void => {
       if (samples.length === 0) return;
@@ -525,13 +547,23 @@ export class Aggregator {
     add(routes.events, out.events);
     add(routes.stateMetrics, out.stateMetrics);
     add(routes.summaries, out.summaries);
+    if (out.telemetry.length > 0) telemetryFrom.set(routes.telemetry, byTarget.get(routes.telemetry)?.length ?? 0);
     add(routes.telemetry, out.telemetry);
     const result = new Map<OutputName, Encoded['payloads']>();
     for (const target of OUTPUT_ORDER) {
-      const samples = byTarget.get(target);
-      if (!samples) continue;
-      const split = splitIntoBatches(samples, this.config.maxBatchBytes);
-      result.set(target, split.batches.map((b) => ({ payload: b.payload, samples: b.samples.length })));
+      let split: PackResult;
+      if (packed && target === routes.telemetry) {
+        split = packed;
+        if (split.batches.length + split.oversized.length + split.invalid.length === 0) continue; // no telemetry
+      } else {
+        const samples = byTarget.get(target);
+        if (!samples) continue;
+        const from = telemetryFrom.get(target);
+        const packer = new BatchPacker(this.config.maxBatchBytes, { keepSamples: false });
+        for (let i = 0; i < samples.length; i++) packer.add(samples[i]!, from !== undefined && i >= from);
+        split = packer.finish();
+      }
+      result.set(target, split.batches.map((b) => ({ payload: b.payload, samples: b.count })));
       const bad = [...split.invalid.map((s) => ({ index: s.index, problems: s.problems, value: s.value })), ...split.oversized.map((s) => ({ index: s.index, problems: [`/: ${s.bytes} bytes alone exceed maxBatchBytes`], value: s.sample }))];
       if (bad.length > 0) {
         this.d.health.counters.inc(Metric.Dropped, { reason: 'unencodable' }, bad.length);

@@ -20,9 +20,9 @@ import type { Sample, SampleValue } from '../../core/src';
 import type { AggregatorConfig } from './config';
 import { GpsEnricher, type EnrichSnapshot } from './enrich';
 import { EventDetector, eventToSamples, type EventSnapshot } from './events';
-import { FilterChain, TagSelector, type FilterSnapshot } from './filter';
+import { FilterChain, TagSelector, type FilterSnapshot, type NameSlot } from './filter';
 import { compileRules } from './rules';
-import { summaryToSamples, WindowAggregator, type SummaryStat, type WindowSnapshot, type WindowSummary } from './window';
+import { summaryToSamples, WindowAggregator, type KeySlot, type SummaryStat, type WindowSnapshot, type WindowSummary } from './window';
 
 export interface ProcessorOutputs {
   events: Sample[];
@@ -61,10 +61,15 @@ export interface ProcessorSnapshot {
 
 interface Plan {
   where: Expression | null;
-  validity: boolean;
+  /** The validity filter's slot for this name, when it has a validity rule. */
+  validity: NameSlot | null;
   events: boolean;
   windowed: boolean;
-  reporting: boolean;
+  /** The reporting filter's slot for this name, when it has a deadband or minimum interval. */
+  reporting: NameSlot | null;
+  /** The window aggregator `windowKeys` belong to (per input stream: looked up again when it changes). */
+  windowsOf: WindowAggregator | null;
+  windowKeys: Map<string, KeySlot> | null;
 }
 
 const EMPTY_RECORD: Record<string, SampleValue> = Object.freeze({}) as Record<string, SampleValue>;
@@ -134,7 +139,14 @@ export class Processor {
     return n;
   }
 
-  /** Processes the samples of one message of input stream `stream`, in order. */
+  /**
+   * Processes the samples of one message of input stream `stream`, in order.
+   *
+   * Telemetry is made only of the given samples themselves or copies of them with quality BAD
+   * and/or attrs added whose values are finite numbers (GPS fix) or strings (`invalid`): valid
+   * samples (e.g. from decodeBatch) give valid telemetry, which the aggregator therefore encodes
+   * without checking it again. Events, state metrics and summaries have no such guarantee.
+   */
   process(samples: readonly Sample[], out: ProcessorOutputs, stream = ''): void {
     this.currentWindows = this.windowsOf(stream);
     const n = samples.length;
@@ -247,13 +259,13 @@ export class Processor {
       return;
     }
     if (plan.validity) {
-      const v = this.validity.process(s);
-      if (v.pass === null) {
+      const v = this.validity.applyAt(plan.validity, s);
+      if (typeof v === 'string') {
         st.dropped.invalid++;
         return;
       }
-      if (v.reason === 'invalid') st.marked++;
-      s = v.pass;
+      if (v !== s) st.marked++; // a marked copy
+      s = v;
     }
     if (plan.events) {
       for (const e of this.detector.process(s)) {
@@ -265,16 +277,20 @@ export class Processor {
     }
     const windows = this.currentWindows;
     if (windows && plan.windowed) {
-      const closed = windows.add(s);
+      if (plan.windowsOf !== windows) {
+        plan.windowsOf = windows;
+        plan.windowKeys = windows.keysOf(s.name);
+      }
+      const closed = windows.addAt(plan.windowKeys!, s);
       if (closed.length > 0) this.summaries(closed, out);
     }
     if (plan.reporting) {
-      const r = this.reporting.process(s);
-      if (r.pass === null) {
-        st.dropped[r.reason as 'deadband' | 'rate']++;
+      const r = this.reporting.applyAt(plan.reporting, s);
+      if (typeof r === 'string') {
+        st.dropped[r as 'deadband' | 'rate']++;
         return;
       }
-      s = r.pass;
+      s = r;
     }
     out.telemetry.push(s);
   }
@@ -286,10 +302,12 @@ export class Processor {
       const reporting = this.reporting.ruleFor(name);
       plan = {
         where: this.where.select(name) ?? null,
-        validity: this.validity.ruleFor(name)?.validity !== undefined,
+        validity: this.validity.ruleFor(name)?.validity !== undefined ? this.validity.slotFor(name) : null,
         events: this.detector.watches(name),
         windowed: this.windowTags.select(name) === true,
-        reporting: reporting !== undefined && (reporting.deadband !== undefined || reporting.minIntervalMs !== undefined),
+        reporting: reporting !== undefined && (reporting.deadband !== undefined || reporting.minIntervalMs !== undefined) ? this.reporting.slotFor(name) : null,
+        windowsOf: null,
+        windowKeys: null,
       };
       this.plans.set(name, plan);
     }

@@ -1,5 +1,6 @@
 import {
   BATCH_OVERHEAD_BYTES,
+  BatchPacker,
   ENVELOPE_VERSION,
   EnvelopeError,
   EnvelopeErrorCode,
@@ -322,6 +323,52 @@ describe('decodeBatch keeps good samples next to bad ones', () => {
   });
 });
 
+describe('decodeBatch fast path accepts exactly the valid samples', () => {
+  const odd: unknown[] = [null, '', 'x', 'x'.repeat(256), 'x'.repeat(257), 'x'.repeat(1024), 'x'.repeat(1025), 'x'.repeat(2048), 'x'.repeat(2049), 0, -1, 1.5, 999_999, 1_000_000, MAX_TIMESTAMP_MS, MAX_TIMESTAMP_MS + 1, 1e300, true, false, [], [1], {}, { a: 1 }, { a: 'b', c: true }, { a: null }, { a: {} }, { a: [1] }, 'GOOD', 'BAD', 'obd', 'opcda', 'OBD'];
+  const fields = ['device', 'source', 'name', 'value', 'unit', 'quality', 'ts', 'tsNanos', 'alias', 'attrs', 'extra'];
+  /** Sample texts: every field missing or set to each odd value, unknown keys, `__proto__` keys, non-objects. */
+  function texts(): string[] {
+    const out: string[] = [];
+    const full = { ...base, tsNanos: 5, alias: '/a/b', attrs: { k: 'v', n: 1, b: false } };
+    for (const f of fields) {
+      const { [f]: _dropped, ...rest } = full as Record<string, unknown>;
+      out.push(JSON.stringify(rest));
+      for (const v of odd) out.push(JSON.stringify({ ...full, [f]: v }));
+    }
+    out.push(JSON.stringify(base).replace(/^\{/, '{"__proto__":{"x":1},'));
+    out.push(JSON.stringify(base).replace(/^\{/, '{"__proto__":null,'));
+    out.push(JSON.stringify({ ...base, attrs: {} }).replace(/"attrs":\{\}/, '"attrs":{"__proto__":"p"}'));
+    out.push(JSON.stringify({ ...base, attrs: {} }).replace(/"attrs":\{\}/, '"attrs":{"__proto__":{"x":1}}'));
+    out.push(JSON.stringify({ ...base, toString: 'x' }), JSON.stringify({ ...base, constructor: 1 }));
+    for (const v of ['1', '"s"', 'null', 'true', '[]', '[1]']) out.push(v);
+    return out;
+  }
+
+  it('gives the same result as the compiled schema check, sample by sample and for whole batches', () => {
+    const all = texts();
+    for (const text of all) {
+      const value: unknown = JSON.parse(text);
+      const r = decodeOk(Buffer.from(`{"v":1,"samples":[${text}]}`, 'utf8'));
+      if (isSample(value)) {
+        expect(r.samples).toEqual([value]);
+        expect(r.invalid).toEqual([]);
+      } else {
+        // Either invalid (with the schema's problems) or, with only unknown fields, stripped.
+        for (const s of r.samples) expect(isSample(s)).toBe(true);
+        expect(r.samples.length + r.invalid.length).toBe(1);
+        if (r.samples.length === 1) expect(sampleProblems(value).every((p) => p.endsWith('is not a known field'))).toBe(true);
+        else expect(r.invalid[0]!.problems.length).toBeGreaterThan(0);
+      }
+    }
+    // Whole batches: a valid batch decodes to all of its samples, one bad sample only removes itself.
+    const valid = all.filter((t) => isSample(JSON.parse(t)));
+    const mixed = decodeOk(Buffer.from(`{"v":1,"samples":[${all.join(',')}]}`, 'utf8'));
+    expect(mixed.samples.every((s) => isSample(s))).toBe(true);
+    expect(mixed.samples.length + mixed.invalid.length).toBe(all.length);
+    expect(decodeOk(Buffer.from(`{"v":1,"samples":[${valid.join(',')}]}`, 'utf8')).samples).toEqual(valid.map((t) => JSON.parse(t)));
+  });
+});
+
 describe('splitIntoBatches', () => {
   const many = Array.from({ length: 200 }, (_, i) => sample({ name: `signal_${i}`, value: i % 7 === 0 ? `text-${'é'.repeat(i % 13)}` : i * 1.5, ts: 1_700_000_000_000 + i }));
 
@@ -384,6 +431,121 @@ describe('splitIntoBatches', () => {
     for (const maxBytes of [0, -1, 1.5, NaN, Infinity]) {
       expect(() => splitIntoBatches([base], maxBytes)).toThrow(EnvelopeError);
     }
+  });
+});
+
+describe('splitIntoBatches: byte-identical to encoding each batch, trusted or not', () => {
+  /** The straightforward split (stringify, byte length, join): what the buffer-writing one must reproduce. */
+  function reference(samples: readonly Sample[], maxBytes: number): { payloads: Buffer[]; oversized: number[]; invalid: number[] } {
+    const payloads: Buffer[] = [];
+    const oversized: number[] = [];
+    const invalid: number[] = [];
+    let parts: string[] = [];
+    let size = BATCH_OVERHEAD_BYTES;
+    const flush = (): void => {
+      if (parts.length > 0) payloads.push(Buffer.from(`{"v":1,"samples":[${parts.join(',')}]}`, 'utf8'));
+      parts = [];
+      size = BATCH_OVERHEAD_BYTES;
+    };
+    samples.forEach((s, i) => {
+      if (!isSample(s)) return void invalid.push(i);
+      const json = JSON.stringify(s);
+      const bytes = Buffer.byteLength(json, 'utf8');
+      if (BATCH_OVERHEAD_BYTES + bytes > maxBytes) return void oversized.push(i);
+      const added = bytes + (parts.length > 0 ? 1 : 0);
+      if (size + added > maxBytes) flush();
+      size += bytes + (parts.length > 0 ? 1 : 0);
+      parts.push(json);
+    });
+    flush();
+    return { payloads, oversized, invalid };
+  }
+
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (seed * 48271) % 0x7fffffff;
+    return seed % n;
+  };
+  const texts = ['', 'a', 'é', '漢字', '😀', '\ud800', '"quoted"', 'back\\slash', 'line\nbreak', '\u0001', 'x'.repeat(300), 'ü'.repeat(40_000)];
+  const values = [0, -0, 1.5, -1e21, 5e-324, 1e300, 123456789.125, true, false, null];
+  function randomSample(i: number): Sample {
+    const s: Record<string, unknown> = { device: `dev-${texts[rnd(5)]}${i % 3}`, source: SOURCES[rnd(SOURCES.length)], name: `tag${i}${texts[rnd(texts.length - 1)]}` };
+    const r = rnd(3);
+    s.value = r === 0 ? values[rnd(values.length)] : r === 1 ? texts[rnd(texts.length)] : rnd(100_000) / 100;
+    if (rnd(2) === 0) s.unit = texts[rnd(texts.length - 1)];
+    s.quality = QUALITIES[rnd(QUALITIES.length)];
+    s.ts = 1_700_000_000_000 + rnd(1_000_000);
+    if (rnd(4) === 0) s.tsNanos = rnd(1_000_000);
+    if (rnd(3) === 0) s.alias = `/${texts[rnd(4)]}a/${i}`;
+    if (rnd(2) === 0) s.attrs = { gps_lat: 48.1 + rnd(1000) / 1e6, '2': texts[rnd(texts.length - 1)], '1': rnd(2) === 0, stat: 'mean' };
+    if (rnd(20) === 0) s.value = NaN; // invalid
+    return s as unknown as Sample;
+  }
+  const samples = Array.from({ length: 600 }, (_, i) => randomSample(i));
+
+  it('produces the same messages, oversized and invalid samples as the straightforward split', () => {
+    for (const maxBytes of [60, 150, 400, 1000, 4096, 70_000, 200_000, 10_000_000]) {
+      const r = splitIntoBatches(samples, maxBytes);
+      const ref = reference(samples, maxBytes);
+      expect(r.batches.map((b) => b.payload.toString('base64'))).toEqual(ref.payloads.map((p) => p.toString('base64')));
+      expect(r.oversized.map((o) => o.index)).toEqual(ref.oversized);
+      expect(r.invalid.map((o) => o.index)).toEqual(ref.invalid);
+      for (const o of r.oversized) expect(o.bytes).toBe(encodeBatch([o.sample]).length);
+      for (const b of r.batches) expect(b.payload.equals(encodeBatch(b.samples))).toBe(true);
+    }
+  });
+
+  it('a trusted split of valid samples gives byte-identical messages to the checked one', () => {
+    const valid = samples.filter((s) => isSample(s));
+    for (const maxBytes of [150, 1000, 70_000, 10_000_000]) {
+      const checked = splitIntoBatches(valid, maxBytes);
+      const trusted = splitIntoBatches(valid, maxBytes, { trusted: () => true });
+      expect(trusted.batches.map((b) => b.payload.toString('base64'))).toEqual(checked.batches.map((b) => b.payload.toString('base64')));
+      expect(trusted.batches.map((b) => b.samples)).toEqual(checked.batches.map((b) => b.samples));
+      expect(trusted.oversized).toEqual(checked.oversized);
+      expect(trusted.invalid).toEqual([]);
+    }
+  });
+
+  it('checks the samples that are not trusted (by index)', () => {
+    const list = [base, bad({ value: NaN }), base, bad({ ts: -1 })];
+    const r = splitIntoBatches(list, 10_000, { trusted: (i) => i < 1 });
+    expect(r.invalid.map((i) => i.index)).toEqual([1, 3]);
+    expect(r.batches.flatMap((b) => b.samples)).toEqual([base, base]);
+  });
+
+  it('BatchPacker, one sample at a time, gives the same result as splitIntoBatches', () => {
+    for (const maxBytes of [150, 1000, 70_000]) {
+      const ref = splitIntoBatches(samples, maxBytes, { trusted: (i) => i % 3 === 0 && isSample(samples[i]) });
+      const kept = new BatchPacker(maxBytes);
+      const lean = new BatchPacker(maxBytes, { keepSamples: false }); // two packers at once: no shared scratch
+      samples.forEach((s, i) => {
+        kept.add(s, i % 3 === 0 && isSample(s));
+        lean.add(s);
+      });
+      const a = kept.finish();
+      const b = lean.finish();
+      for (const r of [a, b]) {
+        expect(r.batches.map((x) => x.payload.toString('base64'))).toEqual(ref.batches.map((x) => x.payload.toString('base64')));
+        expect(r.batches.map((x) => x.count)).toEqual(ref.batches.map((x) => x.samples.length));
+        expect(r.oversized).toEqual(ref.oversized);
+        expect(r.invalid).toEqual(ref.invalid);
+      }
+      expect(a.batches.map((x) => x.samples)).toEqual(ref.batches.map((x) => x.samples));
+      expect(b.batches.every((x) => x.samples === undefined)).toBe(true);
+      expect(kept.finish()).toBe(a);
+      expect(() => kept.add(base)).toThrow('after finish');
+    }
+    expect(() => new BatchPacker(0)).toThrow(EnvelopeError);
+  });
+
+  it('grows its scratch buffer for large messages and stays correct afterwards', () => {
+    const big = Array.from({ length: 50 }, (_, i) => sample({ name: `big${i}`, value: 'ß'.repeat(20_000 + i) }));
+    const r = splitIntoBatches(big, 3_000_000);
+    expect(r.batches).toHaveLength(1);
+    expect(r.batches[0]!.payload.equals(encodeBatch(big))).toBe(true);
+    const small = splitIntoBatches([base, base], 10_000);
+    expect(small.batches[0]!.payload.equals(encodeBatch([base, base]))).toBe(true);
   });
 });
 

@@ -176,6 +176,73 @@ export function sampleProblems(value: unknown, basePath = ''): string[] {
   return formatErrors(sampleCheck.Errors(value), basePath);
 }
 
+function isFiniteNumber(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
+}
+
+function isAttrs(a: unknown): boolean {
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) return false;
+  for (const k in a) {
+    const v = (a as Record<string, unknown>)[k];
+    if (typeof v !== 'string' && typeof v !== 'boolean' && !isFiniteNumber(v)) return false;
+  }
+  return true;
+}
+
+/**
+ * The schema check of a sample (as written: no unknown fields) for a value produced by
+ * JSON.parse, without the compiled checker's allocations. Only for JSON.parse output, whose
+ * objects are plain with only enumerable own data properties: then it accepts exactly what
+ * `sampleCheck` accepts (a property inherited from a polluted prototype makes it say no, and the
+ * compiled checker decides). Tested against the compiled checker.
+ */
+function isParsedSample(v: unknown): v is Sample {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const s = v as Record<string, unknown>;
+  const device = s.device;
+  const name = s.name;
+  const value = s.value;
+  const ts = s.ts;
+  const source = s.source;
+  const quality = s.quality;
+  if (typeof device !== 'string' || device.length < 1 || device.length > 256) return false;
+  if (source !== 'obd' && source !== 'gps' && source !== 'opcua' && source !== 'opcda') return false;
+  if (typeof name !== 'string' || name.length < 1 || name.length > 1024) return false;
+  if (typeof value !== 'string' && typeof value !== 'boolean' && value !== null && !isFiniteNumber(value)) return false;
+  if (quality !== 'GOOD' && quality !== 'UNCERTAIN' && quality !== 'BAD') return false;
+  if (!Number.isInteger(ts) || (ts as number) < 0 || (ts as number) > MAX_TIMESTAMP_MS) return false;
+  for (const k in s) {
+    switch (k) {
+      case 'device':
+      case 'source':
+      case 'name':
+      case 'value':
+      case 'quality':
+      case 'ts':
+        break;
+      case 'unit':
+        if (s.unit !== undefined && typeof s.unit !== 'string') return false;
+        break;
+      case 'tsNanos': {
+        const n = s.tsNanos;
+        if (n !== undefined && (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 999_999)) return false;
+        break;
+      }
+      case 'alias': {
+        const a = s.alias;
+        if (a !== undefined && (typeof a !== 'string' || a.length < 1 || a.length > 2048)) return false;
+        break;
+      }
+      case 'attrs':
+        if (s.attrs !== undefined && !isAttrs(s.attrs)) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 /** A copy of a (leniently valid) sample holding only the known fields. */
 function stripUnknownFields(value: Record<string, unknown>): Sample {
   const out: Record<string, unknown> = {};
@@ -264,9 +331,10 @@ export function decodeBatch(payload: Buffer | Uint8Array): DecodeResult {
       return unusable(EnvelopeErrorCode.Unparseable, `/: is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
     }
 
-    // Fast path: a well-formed batch of valid samples.
-    if (batchCheck.Check(parsed)) {
-      return { ok: true, batch: { v: ENVELOPE_VERSION, samples: parsed.samples }, samples: parsed.samples, invalid: [] };
+    // Fast path: a well-formed batch of valid samples (what `batchCheck` accepts).
+    if (isPlainObject(parsed) && parsed.v === ENVELOPE_VERSION && Array.isArray(parsed.samples) && parsed.samples.length > 0 && parsed.samples.every(isParsedSample)) {
+      const samples = parsed.samples as Sample[];
+      return { ok: true, batch: { v: ENVELOPE_VERSION, samples }, samples, invalid: [] };
     }
 
     if (!isPlainObject(parsed)) return unusable(EnvelopeErrorCode.Invalid, '/: must be an object');
@@ -282,7 +350,7 @@ export function decodeBatch(payload: Buffer | Uint8Array): DecodeResult {
     const invalid: InvalidSample[] = [];
     for (let i = 0; i < raw.length; i++) {
       const s: unknown = raw[i];
-      if (sampleCheck.Check(s)) {
+      if (isParsedSample(s) || sampleCheck.Check(s)) {
         samples.push(s);
       } else if (lenientSampleCheck.Check(s)) {
         samples.push(stripUnknownFields(s as Record<string, unknown>));
@@ -328,47 +396,156 @@ const BATCH_SUFFIX = ']}';
 /** Bytes of a batch around its samples (prefix + suffix). */
 export const BATCH_OVERHEAD_BYTES = Buffer.byteLength(BATCH_PREFIX) + Buffer.byteLength(BATCH_SUFFIX);
 
+export interface SplitOptions {
+  /**
+   * Samples (by index in `samples`) the caller vouches are valid (`isSample` would say so): they
+   * skip the schema check. Only for samples whose validity is guaranteed by where they come from,
+   * e.g. returned by `decodeBatch` and passed on unchanged, or copies of those with fields set by
+   * code that only produces valid values. A trusted sample that is not valid would be written as
+   * it is (and refused by readers): never trust samples built from unchecked data. The payloads
+   * are byte-identical to those of the checked path for valid samples.
+   */
+  trusted?: (index: number) => boolean;
+}
+
+/** Bytes of the batch prefix (`{"v":1,"samples":[`). */
+const PREFIX_BYTES = Buffer.byteLength(BATCH_PREFIX);
+const CLOSE_BRACKET = 0x5d; // ]
+const CLOSE_BRACE = 0x7d; // }
+const COMMA = 0x2c;
+/** The scratch buffer messages are assembled in is kept between calls up to this size. */
+const SCRATCH_KEEP_BYTES = 1 << 20;
+let scratchKept: Buffer | undefined;
+
 /**
  * Packs samples, in order, into as few messages as possible with each encoded message at most
  * `maxBytes` bytes (greedy filling, which is optimal when sample order is kept). Samples that are
  * invalid, or too large to fit even alone, are reported in the result and left out; nothing is
  * dropped silently. Throws EnvelopeError only when `maxBytes` is not a positive integer.
  */
-export function splitIntoBatches(samples: readonly Sample[], maxBytes: number): SplitResult {
-  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
-    throw new EnvelopeError(EnvelopeErrorCode.Invalid, [`maxBytes: must be a positive integer, got ${String(maxBytes)}`]);
-  }
-  const result: SplitResult = { batches: [], oversized: [], invalid: [] };
-  let parts: string[] = [];
-  let members: Sample[] = [];
-  let size = BATCH_OVERHEAD_BYTES;
+export function splitIntoBatches(samples: readonly Sample[], maxBytes: number, options: SplitOptions = {}): SplitResult {
+  const packer = new BatchPacker(maxBytes);
+  const trusted = options.trusted;
+  for (let i = 0; i < samples.length; i++) packer.add(samples[i]!, trusted !== undefined && trusted(i));
+  const r = packer.finish();
+  return { batches: r.batches.map((b) => ({ payload: b.payload, samples: b.samples! })), oversized: r.oversized, invalid: r.invalid };
+}
 
-  const flush = (): void => {
-    if (members.length === 0) return;
-    result.batches.push({ payload: Buffer.from(BATCH_PREFIX + parts.join(',') + BATCH_SUFFIX, 'utf8'), samples: members });
-    parts = [];
-    members = [];
-    size = BATCH_OVERHEAD_BYTES;
-  };
+export interface PackedBatch {
+  /** The encoded message; identical to `encodeBatch` of its samples. */
+  payload: Buffer;
+  /** How many samples it holds. */
+  count: number;
+  /** Which (unless the packer was told not to keep them). */
+  samples?: Sample[];
+}
 
-  for (let i = 0; i < samples.length; i++) {
-    const s = samples[i];
-    if (!sampleCheck.Check(s)) {
-      result.invalid.push({ index: i, problems: formatErrors(sampleCheck.Errors(s), `/samples/${i}`), value: s });
-      continue;
+export interface PackResult {
+  /** Messages in the order the samples were added, each at most maxBytes. */
+  batches: PackedBatch[];
+  /** Samples that do not fit in maxBytes even alone (index: the order they were added in). */
+  oversized: OversizedSample[];
+  /** Invalid samples (paths `/samples/<index>/...`). */
+  invalid: InvalidSample[];
+}
+
+/**
+ * `splitIntoBatches` one sample at a time: the same messages, byte for byte, for the same samples
+ * added in the same order (greedy filling decides each sample as it comes). A caller that
+ * produces samples bit by bit can encode them as they come and need not keep them (with
+ * `keepSamples: false`), so they are short-lived garbage.
+ *
+ * Each sample is stringified once and its UTF-8 bytes written straight into a scratch buffer
+ * (which also gives its byte length); a message is one copy out of it.
+ */
+export class BatchPacker {
+  private readonly maxBytes: number;
+  private readonly keep: boolean;
+  private readonly result: PackResult = { batches: [], oversized: [], invalid: [] };
+  private scratch: Buffer;
+  /** End of the current message's samples in `scratch` (after the prefix). */
+  private pos = PREFIX_BYTES;
+  private count = 0;
+  private members: Sample[] = [];
+  private index = 0;
+  private finished = false;
+
+  /** Throws EnvelopeError when `maxBytes` is not a positive integer. */
+  constructor(maxBytes: number, options: { keepSamples?: boolean } = {}) {
+    if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
+      throw new EnvelopeError(EnvelopeErrorCode.Invalid, [`maxBytes: must be a positive integer, got ${String(maxBytes)}`]);
     }
-    const json = JSON.stringify(s);
-    const bytes = Buffer.byteLength(json, 'utf8');
-    if (BATCH_OVERHEAD_BYTES + bytes > maxBytes) {
-      result.oversized.push({ index: i, bytes: BATCH_OVERHEAD_BYTES + bytes, sample: s });
-      continue;
-    }
-    const added = bytes + (members.length > 0 ? 1 : 0); // a comma between samples
-    if (size + added > maxBytes) flush();
-    size += bytes + (members.length > 0 ? 1 : 0);
-    parts.push(json);
-    members.push(s);
+    this.maxBytes = maxBytes;
+    this.keep = options.keepSamples ?? true;
+    // Taken for this packer, so that two packers (or a nested call from a toJSON) never share it.
+    this.scratch = scratchKept ?? Buffer.allocUnsafe(1 << 16);
+    scratchKept = undefined;
+    this.scratch.write(BATCH_PREFIX, 0, 'latin1');
   }
-  flush();
-  return result;
+
+  /**
+   * Adds the next sample. It is checked against the schema unless `trusted`: the caller vouches
+   * it is valid (see SplitOptions.trusted); never trust samples built from unchecked data.
+   */
+  add(sample: Sample, trusted = false): void {
+    if (this.finished) throw new Error('BatchPacker: add after finish');
+    const i = this.index++;
+    if (!trusted && !sampleCheck.Check(sample)) {
+      this.result.invalid.push({ index: i, problems: formatErrors(sampleCheck.Errors(sample), `/samples/${i}`), value: sample });
+      return;
+    }
+    const json = JSON.stringify(sample);
+    // Written after the current samples (and a comma); at most 3 UTF-8 bytes per UTF-16 unit.
+    const pos = this.pos;
+    const at = this.count > 0 ? pos + 1 : pos;
+    const room = at + json.length * 3 + 2;
+    let scratch = this.scratch;
+    if (room > scratch.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(room, scratch.length * 2));
+      scratch.copy(bigger, 0, 0, pos);
+      this.scratch = scratch = bigger;
+    }
+    const bytes = scratch.write(json, at, 'utf8');
+    if (BATCH_OVERHEAD_BYTES + bytes > this.maxBytes) {
+      this.result.oversized.push({ index: i, bytes: BATCH_OVERHEAD_BYTES + bytes, sample });
+      return;
+    }
+    if (this.count > 0 && at + bytes + 2 > this.maxBytes) {
+      // Does not fit: the current message is done, this sample starts the next one.
+      this.flush();
+      scratch.copyWithin(PREFIX_BYTES, at, at + bytes);
+      this.pos = PREFIX_BYTES + bytes;
+    } else {
+      if (this.count > 0) scratch[pos] = COMMA;
+      this.pos = at + bytes;
+    }
+    this.count++;
+    if (this.keep) this.members.push(sample);
+  }
+
+  /** The messages (the last one included), oversized and invalid samples. The packer is done. */
+  finish(): PackResult {
+    if (!this.finished) {
+      this.finished = true;
+      this.flush();
+      if (this.scratch.length <= SCRATCH_KEEP_BYTES) scratchKept = this.scratch;
+      this.scratch = Buffer.alloc(0);
+    }
+    return this.result;
+  }
+
+  private flush(): void {
+    if (this.count === 0) return;
+    const pos = this.pos;
+    const payload = Buffer.allocUnsafe(pos + 2);
+    this.scratch.copy(payload, 0, 0, pos);
+    payload[pos] = CLOSE_BRACKET;
+    payload[pos + 1] = CLOSE_BRACE;
+    const batch: PackedBatch = { payload, count: this.count };
+    if (this.keep) batch.samples = this.members;
+    this.result.batches.push(batch);
+    this.members = [];
+    this.count = 0;
+    this.pos = PREFIX_BYTES;
+  }
 }

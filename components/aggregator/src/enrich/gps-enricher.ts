@@ -8,6 +8,9 @@
  * one timestamp; BAD ones are ignored, so a lost fix never enriches. A fix is used for a sample
  * when their event times are at most `maxAgeMs` apart. The sample's own fields (value, quality,
  * ts) are never touched. State (the latest fix per GPS device) is in `snapshot()`.
+ *
+ * Every value added is a finite number (from valid GPS samples, or a restored snapshot whose
+ * other values are ignored), so an enriched copy of a valid sample is valid.
  */
 import type { AttrValue, Sample, Source } from '../../../core/src';
 
@@ -45,7 +48,7 @@ export class GpsEnricher {
 
   /** Takes note of a GPS sample (anything else is ignored). */
   observe(s: Sample): void {
-    if (s.source !== 'gps' || !FIX_FIELDS.has(s.name) || s.quality === 'BAD' || typeof s.value !== 'number') return;
+    if (s.source !== 'gps' || !FIX_FIELDS.has(s.name) || s.quality === 'BAD' || typeof s.value !== 'number' || !Number.isFinite(s.value) || !Number.isFinite(s.ts)) return;
     let d = this.devices.get(s.device);
     if (d === undefined) {
       d = { current: { ts: s.ts }, complete: null };
@@ -97,8 +100,27 @@ export class GpsEnricher {
     this.devices.clear();
     if (!s || s.v !== 1 || !Array.isArray(s.devices)) return;
     for (const d of s.devices) {
-      if (typeof d?.device !== 'string' || typeof d.current?.ts !== 'number') continue;
-      this.devices.set(d.device, { current: { ...d.current }, complete: d.complete ? { ...d.complete } : null });
+      if (typeof d?.device !== 'string' || !finite(d.current?.ts)) continue;
+      this.devices.set(d.device, { current: fixFields(d.current) as Partial<GpsFix> & { ts: number }, complete: d.complete ? completeFix(d.complete) : null });
     }
   }
+}
+
+function finite(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
+}
+
+/**
+ * The finite-number fix fields of a snapshot entry (a damaged checkpoint cannot put anything
+ * else into attrs: the aggregator writes enriched samples without checking them again).
+ */
+function fixFields(f: Record<string, unknown>): Partial<GpsFix> {
+  const out: Record<string, number> = {};
+  for (const k of ['ts', 'lat', 'lon', 'speed', 'heading']) if (finite(f[k])) out[k] = f[k];
+  return out as Partial<GpsFix>;
+}
+
+function completeFix(f: GpsFix): GpsFix | null {
+  const fix = fixFields(f as unknown as Record<string, unknown>);
+  return fix.ts !== undefined && fix.lat !== undefined && fix.lon !== undefined ? (fix as GpsFix) : null;
 }

@@ -142,9 +142,20 @@ export function splitCodes(value: SampleValue): string[] {
 
 const SEP = '\u0000';
 
+/** What `process` returns when nothing happened (shared, frozen: callers only read it). */
+const NO_EVENTS: Event[] = Object.freeze([]) as unknown as Event[];
+
+/** A definition watching one tag name, and its condition states by device (the same objects as in `conditions`). */
+interface Watch {
+  def: EventDef;
+  pattern: TagPattern;
+  states: Map<string, ConditionState>;
+}
+
 export class EventDetector {
   private readonly defs: ReadonlyArray<{ def: EventDef; pattern: TagPattern }>;
-  private readonly byName = new Map<string, Array<{ def: EventDef; pattern: TagPattern }>>();
+  /** Per tag name, the definitions watching it. Cleared by restore (the states are linked again lazily). */
+  private readonly byName = new Map<string, Watch[]>();
   private readonly conditions = new Map<string, ConditionState>();
   private readonly codes = new Map<string, Set<string>>();
 
@@ -160,25 +171,45 @@ export class EventDetector {
     return this.matching(name).length > 0;
   }
 
-  private matching(name: string): Array<{ def: EventDef; pattern: TagPattern }> {
+  private matching(name: string): Watch[] {
     let matching = this.byName.get(name);
     if (!matching) {
-      matching = this.defs.filter((d) => d.pattern.matches(name));
+      matching = this.defs.filter((d) => d.pattern.matches(name)).map((d) => ({ def: d.def, pattern: d.pattern, states: new Map() }));
       this.byName.set(name, matching);
     }
     return matching;
   }
 
+  /** The events this sample causes, in definition order (a shared empty array when none). */
   process(sample: Sample): Event[] {
     const matching = this.matching(sample.name);
-    if (matching.length === 0) return [];
-    const out: Event[] = [];
-    for (const { def } of matching) {
+    if (matching.length === 0) return NO_EVENTS;
+    let out: Event[] | undefined;
+    for (const w of matching) {
+      const def = w.def;
       if (sample.quality === 'BAD' && !def.acceptBad) continue;
-      if (def.kind === 'new-code') this.newCodes(def, sample, out);
-      else this.condition(def, sample, out);
+      if (def.kind === 'new-code') this.newCodes(def, sample, (out ??= []));
+      else {
+        const e = this.condition(def, this.stateOf(w, sample), sample);
+        if (e) (out ??= []).push(e);
+      }
     }
-    return out;
+    return out ?? NO_EVENTS;
+  }
+
+  /** The condition state of (definition, device, tag), created inactive. */
+  private stateOf(w: Watch, sample: Sample): ConditionState {
+    let st = w.states.get(sample.device);
+    if (st === undefined) {
+      const key = stateKey(w.def.id, sample.device, sample.name);
+      st = this.conditions.get(key);
+      if (st === undefined) {
+        st = { active: false, pendingSince: null, since: null };
+        this.conditions.set(key, st);
+      }
+      w.states.set(sample.device, st);
+    }
+    return st;
   }
 
   /** Whether an event is active for a device (and tag, for a definition watching a pattern). */
@@ -209,6 +240,7 @@ export class EventDetector {
   restore(snapshot: EventSnapshot): { restored: number; skipped: number } {
     this.conditions.clear();
     this.codes.clear();
+    this.byName.clear();
     if (!snapshot || snapshot.v !== 1) return { restored: 0, skipped: 0 };
     const kinds = new Map(this.defs.map(({ def }) => [def.id, def.kind ?? 'condition']));
     let restored = 0;
@@ -233,38 +265,31 @@ export class EventDetector {
     return { restored, skipped };
   }
 
-  private condition(def: ConditionEventDef, sample: Sample, out: Event[]): void {
-    const key = stateKey(def.id, sample.device, sample.name);
-    let st = this.conditions.get(key);
-    if (!st) {
-      st = { active: false, pendingSince: null, since: null };
-      this.conditions.set(key, st);
-    }
+  private condition(def: ConditionEventDef, st: ConditionState, sample: Sample): Event | undefined {
     if (!st.active) {
       if (!def.enter(sample)) {
         st.pendingSince = null;
-        return;
+        return undefined;
       }
       if (st.pendingSince === null || sample.ts < st.pendingSince) st.pendingSince = sample.ts;
-      if (sample.ts - st.pendingSince < (def.enterForMs ?? 0)) return;
+      if (sample.ts - st.pendingSince < (def.enterForMs ?? 0)) return undefined;
       st.active = true;
       st.since = st.pendingSince;
       st.pendingSince = null;
-      out.push(this.event(def, sample, 'active', st.since));
-    } else {
-      const leaving = def.exit ? def.exit(sample) : !def.enter(sample);
-      if (!leaving) {
-        st.pendingSince = null;
-        return;
-      }
-      if (st.pendingSince === null || sample.ts < st.pendingSince) st.pendingSince = sample.ts;
-      if (sample.ts - st.pendingSince < (def.exitForMs ?? 0)) return;
-      const since = st.since ?? st.pendingSince;
-      st.active = false;
-      st.since = null;
-      st.pendingSince = null;
-      out.push(this.event(def, sample, 'cleared', since));
+      return this.event(def, sample, 'active', st.since);
     }
+    const leaving = def.exit ? def.exit(sample) : !def.enter(sample);
+    if (!leaving) {
+      st.pendingSince = null;
+      return undefined;
+    }
+    if (st.pendingSince === null || sample.ts < st.pendingSince) st.pendingSince = sample.ts;
+    if (sample.ts - st.pendingSince < (def.exitForMs ?? 0)) return undefined;
+    const since = st.since ?? st.pendingSince;
+    st.active = false;
+    st.since = null;
+    st.pendingSince = null;
+    return this.event(def, sample, 'cleared', since);
   }
 
   private newCodes(def: NewCodeEventDef, sample: Sample, out: Event[]): void {

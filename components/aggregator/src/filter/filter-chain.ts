@@ -112,9 +112,25 @@ export class FilterRuleError extends Error {
 
 const SEP = '\u0000';
 
+/** What applies to one tag name: its rule and the state of each device sending it (see `FilterChain.slotFor`). */
+export interface NameSlot {
+  rule: FilterRule | undefined;
+  /** device → last sent sample (the same objects as in `state`). */
+  byDevice: Map<string, FilterKeyState>;
+}
+
+const DROPPED: Readonly<Record<FilterReason, FilterResult>> = {
+  invalid: Object.freeze({ pass: null, reason: 'invalid' }),
+  deadband: Object.freeze({ pass: null, reason: 'deadband' }),
+  rate: Object.freeze({ pass: null, reason: 'rate' }),
+};
+
 export class FilterChain {
   private readonly selector: TagSelector<FilterRule>;
+  /** Last sent sample per `device SEP name`, in first-sent order (what snapshots list). */
   private readonly state = new Map<string, FilterKeyState>();
+  /** The same state reached by name, then device: no key string built per sample. */
+  private readonly slots = new Map<string, NameSlot>();
   private readonly counters: FilterCounts = { passed: 0, marked: 0, dropped: { invalid: 0, deadband: 0, rate: 0 } };
 
   /** Throws FilterRuleError listing every problem in the rules. */
@@ -130,31 +146,55 @@ export class FilterChain {
   }
 
   process(sample: Sample): FilterResult {
-    const rule = this.selector.select(sample.name);
+    const r = this.apply(sample);
+    if (typeof r === 'string') return DROPPED[r];
+    return r === sample ? { pass: r } : { pass: r, reason: 'invalid' };
+  }
+
+  /**
+   * `process` without a result object (for the hot path): the sample that passes — the same
+   * object, or a marked copy (quality BAD, `attrs.invalid`) — or why it was dropped.
+   */
+  apply(sample: Sample): Sample | FilterReason {
+    return this.applyAt(this.slotFor(sample.name), sample);
+  }
+
+  /**
+   * `apply` with the slot of the sample's name already looked up (`slotFor(sample.name)`; a slot
+   * stays valid for the life of the chain, across restores).
+   */
+  applyAt(slot: NameSlot, sample: Sample): Sample | FilterReason {
+    const rule = slot.rule;
     if (!rule) {
       this.counters.passed++;
-      return { pass: sample };
+      return sample;
     }
     let out = sample;
-    let marked = false;
     if (rule.validity && typeof sample.value === 'number') {
       const why = invalidReason(sample.value, rule.validity);
       if (why !== null) {
         if (rule.validity.action === 'drop') return this.drop('invalid');
         out = { ...sample, quality: 'BAD', attrs: { ...sample.attrs, invalid: why } };
-        marked = true;
         this.counters.marked++;
       }
     }
-    const key = sample.device + SEP + sample.name;
-    const last = this.state.get(key);
-    if (last && rule.minIntervalMs !== undefined && out.ts - last.ts < rule.minIntervalMs) return this.drop('rate');
-    if (last && rule.deadband && !movedEnough(out, last, rule.deadband)) return this.drop('deadband');
     if (rule.minIntervalMs !== undefined || rule.deadband) {
-      this.state.set(key, { device: out.device, name: out.name, ts: out.ts, value: out.value, quality: out.quality });
+      const last = slot.byDevice.get(sample.device);
+      if (last) {
+        if (rule.minIntervalMs !== undefined && out.ts - last.ts < rule.minIntervalMs) return this.drop('rate');
+        if (rule.deadband && !movedEnough(out, last, rule.deadband)) return this.drop('deadband');
+        // In place: snapshots copy these objects.
+        last.ts = out.ts;
+        last.value = out.value;
+        last.quality = out.quality;
+      } else {
+        const st: FilterKeyState = { device: out.device, name: out.name, ts: out.ts, value: out.value, quality: out.quality };
+        this.state.set(sample.device + SEP + sample.name, st);
+        slot.byDevice.set(sample.device, st);
+      }
     }
     this.counters.passed++;
-    return marked ? { pass: out, reason: 'invalid' } : { pass: out };
+    return out;
   }
 
   counts(): FilterCounts {
@@ -168,6 +208,7 @@ export class FilterChain {
   /** Replaces the per-key state. Entries that are not well-formed are skipped and counted in the result. */
   restore(snapshot: FilterSnapshot): { restored: number; skipped: number } {
     this.state.clear();
+    for (const slot of this.slots.values()) slot.byDevice.clear();
     let skipped = 0;
     if (!snapshot || snapshot.v !== 1 || !Array.isArray(snapshot.keys)) return { restored: 0, skipped: 0 };
     for (const k of snapshot.keys) {
@@ -175,14 +216,28 @@ export class FilterChain {
         skipped++;
         continue;
       }
-      this.state.set(k.device + SEP + k.name, { device: k.device, name: k.name, ts: k.ts, value: k.value, quality: k.quality });
+      const st: FilterKeyState = { device: k.device, name: k.name, ts: k.ts, value: k.value, quality: k.quality };
+      const key = k.device + SEP + k.name;
+      this.state.set(key, st);
+      // A later duplicate replaces an earlier one, as in `state`.
+      this.slotFor(k.name).byDevice.set(k.device, st);
     }
     return { restored: this.state.size, skipped };
   }
 
-  private drop(reason: FilterReason): FilterResult {
+  /** The rule and per-device state of a tag name. */
+  slotFor(name: string): NameSlot {
+    let slot = this.slots.get(name);
+    if (slot === undefined) {
+      slot = { rule: this.selector.select(name), byDevice: new Map() };
+      this.slots.set(name, slot);
+    }
+    return slot;
+  }
+
+  private drop(reason: FilterReason): FilterReason {
     this.counters.dropped[reason]++;
-    return { pass: null, reason };
+    return reason;
   }
 }
 

@@ -86,6 +86,16 @@ export interface WindowSnapshot {
 
 const DEFAULT_MAX_VALUES = 10_000;
 
+/** What `add` returns when no window closed (shared, frozen: callers only read it). */
+const NONE: WindowSummary[] = Object.freeze([]) as unknown as WindowSummary[];
+
+/** One (device, name): its counters and open windows (the same objects as in `perKey` / `open`). */
+export interface KeySlot {
+  key: string;
+  c: { device: string; name: string } & KeyCounters;
+  byStart: Map<number, OpenWindow>;
+}
+
 function keyOf(device: string, name: string): string {
   return `${device}\u0000${name}`;
 }
@@ -108,6 +118,8 @@ export class WindowAggregator {
   /** key → windowStart → window */
   private readonly open = new Map<string, Map<number, OpenWindow>>();
   private readonly perKey = new Map<string, { device: string; name: string } & KeyCounters>();
+  /** name → device → slot: no key string built per sample. The inner maps are emptied by restore (they stay valid). */
+  private readonly slots = new Map<string, Map<string, KeySlot>>();
   private maxEventTs: number | null = null;
   private wm: number | null = null;
   /** Smallest open window end: nothing to close while the watermark is below it. */
@@ -140,14 +152,25 @@ export class WindowAggregator {
     return Math.floor(ts / this.sizeMs) * this.sizeMs;
   }
 
-  /** Adds one sample; returns the summaries of windows this closed (with autoAdvance). */
+  /** Adds one sample; returns the summaries of windows this closed (with autoAdvance; a shared empty array when none). */
   add(sample: Sample): WindowSummary[] {
-    const key = keyOf(sample.device, sample.name);
-    let c = this.perKey.get(key);
-    if (c === undefined) {
-      c = { device: sample.device, name: sample.name, included: 0, late: 0, nonNumeric: 0, bad: 0 };
-      this.perKey.set(key, c);
+    return this.addAt(this.keysOf(sample.name), sample);
+  }
+
+  /** The per-device slots of a tag name, for `addAt` (valid for the life of the aggregator, across restores). */
+  keysOf(name: string): Map<string, KeySlot> {
+    let byDevice = this.slots.get(name);
+    if (byDevice === undefined) {
+      byDevice = new Map();
+      this.slots.set(name, byDevice);
     }
+    return byDevice;
+  }
+
+  /** `add` with `keysOf(sample.name)` already looked up. */
+  addAt(keys: Map<string, KeySlot>, sample: Sample): WindowSummary[] {
+    const slot = this.slotOf(keys, sample.device, sample.name);
+    const c = slot.c;
     let value: number;
     const raw = sample.value;
     if (typeof raw === 'number' && Number.isFinite(raw)) value = raw;
@@ -166,14 +189,11 @@ export class WindowAggregator {
       c.late++;
       return this.noteEventTime(sample.ts);
     }
-    let byStart = this.open.get(key);
-    if (byStart === undefined) {
-      byStart = new Map();
-      this.open.set(key, byStart);
-    }
+    const byStart = slot.byStart;
+    if (byStart.size === 0 && !this.open.has(slot.key)) this.open.set(slot.key, byStart);
     let w = byStart.get(start);
     if (w === undefined) {
-      w = { device: sample.device, source: sample.source, name: sample.name, start, stats: emptyStats(hashSeed(`${key}\u0000${start}`)) };
+      w = { device: sample.device, source: sample.source, name: sample.name, start, stats: emptyStats(hashSeed(`${slot.key}\u0000${start}`)) };
       if (sample.unit !== undefined) w.unit = sample.unit;
       byStart.set(start, w);
       if (end < this.nextEnd) this.nextEnd = end;
@@ -185,10 +205,10 @@ export class WindowAggregator {
     return this.noteEventTime(sample.ts);
   }
 
-  /** Moves the watermark to at least `watermark` and returns the summaries of the windows it closes. */
+  /** Moves the watermark to at least `watermark` and returns the summaries of the windows it closes (a shared empty array when none). */
   advance(watermark: number): WindowSummary[] {
     if (this.wm === null || watermark > this.wm) this.wm = watermark;
-    if (this.wm < this.nextEnd) return [];
+    if (this.wm < this.nextEnd) return NONE;
     return this.close((end) => end <= (this.wm as number));
   }
 
@@ -238,6 +258,7 @@ export class WindowAggregator {
       throw new TributaryError('window_snapshot_mismatch', `window snapshot: sizeMs ${state.sizeMs} differs from the configured ${this.sizeMs}`);
     this.open.clear();
     this.perKey.clear();
+    for (const byDevice of this.slots.values()) byDevice.clear();
     this.nextEnd = Infinity;
     this.maxEventTs = state.maxEventTs;
     this.wm = state.watermark;
@@ -259,10 +280,26 @@ export class WindowAggregator {
 
   private noteEventTime(ts: number): WindowSummary[] {
     if (this.maxEventTs === null || ts > this.maxEventTs) this.maxEventTs = ts;
-    if (!this.autoAdvance) return [];
+    if (!this.autoAdvance) return NONE;
     const candidate = this.maxEventTs - this.allowedLatenessMs;
-    if (this.wm !== null && candidate <= this.wm) return [];
+    if (this.wm !== null && candidate <= this.wm) return NONE;
     return this.advance(candidate);
+  }
+
+  private slotOf(byDevice: Map<string, KeySlot>, device: string, name: string): KeySlot {
+    let slot = byDevice.get(device);
+    if (slot === undefined) {
+      const key = keyOf(device, name);
+      let c = this.perKey.get(key);
+      if (c === undefined) {
+        c = { device, name, included: 0, late: 0, nonNumeric: 0, bad: 0 };
+        this.perKey.set(key, c);
+      }
+      // Registered in `open` when its first window opens (see add), as before.
+      slot = { key, c, byStart: this.open.get(key) ?? new Map() };
+      byDevice.set(device, slot);
+    }
+    return slot;
   }
 
   private close(shouldClose: (end: number) => boolean): WindowSummary[] {
