@@ -304,10 +304,10 @@ export class Aggregator {
       // Processing overlaps the appends of the previous round (it changes only memory) ...
       const out = this.processRound(batches, round);
       this.readTo = round.ends;
-      // ... but a round is logged only once the previous one is fully appended, and then written.
+      // ... but a round is logged only once the previous one is fully appended, and written only
+      // once its log entry is durable. The next round's processing overlaps both.
       if (!(await settle())) return abandon();
-      await this.logRound(round);
-      const done = this.write(out);
+      const done = this.logRound(round).then(() => this.write(out));
       done.catch(() => undefined); // awaited in settle()
       inflight = { round, done };
       if (this.checkpointDue()) {
