@@ -65,6 +65,29 @@ describe('Publisher configuration', () => {
     );
   });
 
+  it('asks for a thing name when an IoT Core topic uses {thing} outside Greengrass', async () => {
+    const saved = process.env.AWS_IOT_THING_NAME;
+    delete process.env.AWS_IOT_THING_NAME;
+    try {
+      const raw = {
+        destinations: [{ type: 'iotcore', name: 'iot', mode: 'ipc' }, { type: 'sitewise', name: 'sw', region: 'us-east-1' }],
+        routes: [
+          { name: 'a', streams: ['tributary.out.critical'], destination: 'iot', priority: 'critical', mapping: { topic: 'tributary/{thing}/{device}' } },
+          { name: 'b', streams: ['tributary.out.telemetry'], destination: 'sw', priority: 'telemetry', mapping: { alias: '/{thing}/{name}' } },
+        ],
+      };
+      expect(await problems(raw)).toEqual([
+        '/routes/0/mapping/topic: uses {thing}: set thingName on destination "iot", or run under Greengrass (which sets AWS_IOT_THING_NAME)',
+        '/routes/1/mapping/alias: unknown placeholder {thing}',
+      ]);
+      process.env.AWS_IOT_THING_NAME = 'core-1';
+      expect(await problems({ ...raw, routes: [raw.routes[0]] })).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.AWS_IOT_THING_NAME;
+      else process.env.AWS_IOT_THING_NAME = saved;
+    }
+  });
+
   it('rejects unknown keys and wrong types with their paths', async () => {
     expect(await problems({ inFlight: { maxRecords: 0 }, bogus: 1, routes: [{ name: 'r', streams: [], destination: 'kinesis', priority: 'bulk' }] })).toEqual(
       expect.arrayContaining([expect.stringMatching(/^\/bogus: unknown key/), expect.stringMatching(/^\/inFlight\/maxRecords: /), expect.stringMatching(/^\/routes\/0\/streams: /)]),

@@ -5,7 +5,8 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConfigProblem, StreamSpec } from '../../core/src';
-import { destinationConfigProblems, withDestinationDefaults, type DestinationConfig } from './destinations';
+import { destinationConfigProblems, SITEWISE_ALIAS_PLACEHOLDERS, withDestinationDefaults, type DestinationConfig } from './destinations';
+import { templatePlaceholders, templateProblems } from './destinations/mapping';
 import type { PublisherSettings } from './publisher';
 
 const STREAM_NAME = Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]*$' });
@@ -145,7 +146,18 @@ export function checkPublisherConfig(config: PublisherConfig): ConfigProblem[] {
     priorities.add(p.name);
   });
   const lanes = new Map<string, string>();
+  const byName = new Map(config.destinations.map((d) => [d.name, d] as const));
   config.routes.forEach((r, i) => {
+    const d = byName.get(r.destination);
+    if (d?.type === 'iotcore' && r.mapping.topic) {
+      for (const p of templateProblems(r.mapping.topic)) problems.push({ path: `/routes/${i}/mapping/topic`, reason: p });
+      if (templatePlaceholders(r.mapping.topic).includes('thing') && !d.thingName && !process.env.AWS_IOT_THING_NAME) {
+        problems.push({ path: `/routes/${i}/mapping/topic`, reason: `uses {thing}: set thingName on destination "${d.name}", or run under Greengrass (which sets AWS_IOT_THING_NAME)` });
+      }
+    }
+    if (d?.type === 'sitewise' && r.mapping.alias) {
+      for (const p of templateProblems(r.mapping.alias, SITEWISE_ALIAS_PLACEHOLDERS)) problems.push({ path: `/routes/${i}/mapping/alias`, reason: p });
+    }
     if (!destinations.has(r.destination)) {
       problems.push({ path: `/routes/${i}/destination`, reason: `no destination named "${r.destination}"; known: ${[...destinations.keys()].map((n) => `"${n}"`).join(', ') || 'none'}` });
     }

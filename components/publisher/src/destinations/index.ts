@@ -25,7 +25,10 @@ import { IotCoreIpcDestination, type IotCoreIpcConnect } from './iotcore-ipc';
 import { IotCoreMqttDestination } from './iotcore-mqtt';
 import { DEFAULT_TOPIC_TEMPLATE } from './iotcore-packing';
 import { KINESIS_DEFAULT_MAX_AGGREGATE_BYTES, KinesisDestination, type KinesisApi } from './kinesis';
-import { templateProblems } from './mapping';
+import { templatePlaceholders, templateProblems } from './mapping';
+
+/** Placeholders a SiteWise alias template may use ({thing} is for IoT Core topics). */
+export const SITEWISE_ALIAS_PLACEHOLDERS = ['device', 'source', 'name', 'stream', 'priority', 'unit', 'alias'];
 import { DEFAULT_ALIAS_TEMPLATE, SiteWiseDestination, type SiteWiseApi } from './sitewise';
 
 export { KinesisDestination, KinesisErrorCode } from './kinesis';
@@ -125,7 +128,8 @@ export const IotCoreConfigSchema = Type.Object(
       default: 'ipc',
       description: 'ipc: Greengrass PublishToIoTCore (accepted = spooled by the nucleus); mqtt: direct connection, accepted on PUBACK',
     }),
-    topic: Type.String({ minLength: 1, default: DEFAULT_TOPIC_TEMPLATE, description: 'topic template: {device} {source} {stream} {priority} {name} {attrs.<key>}' }),
+    topic: Type.String({ minLength: 1, default: DEFAULT_TOPIC_TEMPLATE, description: 'topic template: {device} {source} {stream} {priority} {name} {thing} {attrs.<key>}' }),
+    thingName: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'value of {thing}; default AWS_IOT_THING_NAME (set by Greengrass)' })),
     allowedTopicPrefixes: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'least privilege: topics outside these prefixes are rejected before publishing' }),
     maxMessageBytes: Type.Integer({ minimum: 256, maximum: 128 * 1024, default: 128 * 1024 }),
     maxInFlight: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
@@ -164,7 +168,7 @@ export function withDestinationDefaults(raw: unknown): unknown {
  * `withDestinationDefaults` or the publisher's loadConfig), paths prefixed with `basePath`
  * (e.g. `/destinations/2`). Empty when valid.
  */
-export function destinationConfigProblems(raw: unknown, basePath = ''): ConfigProblem[] {
+export function destinationConfigProblems(raw: unknown, basePath = '', env?: Record<string, string | undefined>): ConfigProblem[] {
   const type = (raw as { type?: unknown } | null)?.type;
   const schema = typeof type === 'string' ? BY_TYPE[type] : undefined;
   if (!schema) return [{ path: `${basePath}/type`, reason: `expected one of "kinesis", "sitewise", "iotcore", got ${JSON.stringify(type) ?? 'nothing'}` }];
@@ -180,6 +184,9 @@ export function destinationConfigProblems(raw: unknown, basePath = ''): ConfigPr
   const c = raw as DestinationConfig;
   if (c.type === 'iotcore') {
     for (const p of templateProblems(c.topic)) problems.push({ path: `${basePath}/topic`, reason: p });
+    if (templatePlaceholders(c.topic).includes('thing') && !c.thingName && !(env ?? process.env).AWS_IOT_THING_NAME) {
+      problems.push({ path: `${basePath}/topic`, reason: 'uses {thing}: set thingName, or run under Greengrass (which sets AWS_IOT_THING_NAME)' });
+    }
     if (c.mode === 'mqtt') {
       for (const key of ['endpoint', 'certFile', 'keyFile', 'clientId'] as const) {
         if (!c[key]) problems.push({ path: `${basePath}/${key}`, reason: 'missing; required when mode is "mqtt"' });
@@ -187,7 +194,7 @@ export function destinationConfigProblems(raw: unknown, basePath = ''): ConfigPr
     }
   }
   if (c.type === 'sitewise') {
-    for (const p of templateProblems(c.alias)) problems.push({ path: `${basePath}/alias`, reason: p });
+    for (const p of templateProblems(c.alias, SITEWISE_ALIAS_PLACEHOLDERS)) problems.push({ path: `${basePath}/alias`, reason: p });
     if (c.itemBackoffMaxMs < c.itemBackoffMinMs) problems.push({ path: `${basePath}/itemBackoffMaxMs`, reason: 'must be ≥ itemBackoffMinMs' });
   }
   if (c.type === 'kinesis' && c.maxRequestBytes < c.maxRecordBytes) {
@@ -229,7 +236,9 @@ export function createDestination(config: DestinationConfig, deps: DestinationDe
       return new SiteWiseDestination({ ...rest, region: regionOf(config, env) }, { ...(logger ? { logger } : {}), ...(deps.siteWiseClient ? { client: deps.siteWiseClient } : {}) });
     }
     case 'iotcore': {
-      const { type: _t, mode, endpoint, certFile, keyFile, clientId, caFile, ...rest } = config;
+      const { type: _t, mode, endpoint, certFile, keyFile, clientId, caFile, thingName, ...withoutThing } = config;
+      const thing = thingName ?? env.AWS_IOT_THING_NAME;
+      const rest = { ...withoutThing, ...(thing ? { thing } : {}) };
       if (mode === 'ipc') {
         return new IotCoreIpcDestination(rest, { ...(logger ? { logger } : {}), ...(deps.ipcConnect ? { connect: deps.ipcConnect } : {}) });
       }

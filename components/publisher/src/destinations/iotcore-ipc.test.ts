@@ -1,5 +1,6 @@
 import { createLogger } from '../../../core/src';
 import { decodeOutbound } from '../../../core/src/outbound';
+import { createDestination, destinationConfigProblems, withDestinationDefaults, type DestinationConfig } from './index';
 import { IotCoreIpcDestination, classifyIpcError, type IotCoreIpcClient } from './iotcore-ipc';
 import { quietLogStream, record, sample } from './testing/records';
 
@@ -40,6 +41,30 @@ describe('IotCoreIpcDestination (fake IPC client)', () => {
     expect(dest.status().state).toBe('connected');
     await dest.stop();
     expect(ipc.closed).toBe(true);
+  });
+
+  it('puts the core device\'s thing name into {thing}, from thingName or AWS_IOT_THING_NAME (as Greengrass sets it)', async () => {
+    const ipc = new FakeIpc();
+    const config = withDestinationDefaults({ type: 'iotcore', name: 'ipc', topic: 'tributary/{thing}/{device}/{source}' }) as DestinationConfig;
+    const dest = createDestination(config, { logger, env: { AWS_IOT_THING_NAME: 'core-7' }, ipcConnect: async () => ipc });
+    await dest.start();
+    expect((await dest.send([record(1)])).map((o) => o.kind)).toEqual(['accepted']);
+    expect(ipc.published.map((p) => p.topicName)).toEqual(['tributary/core-7/vin1/obd']);
+    await dest.stop();
+
+    const named = createDestination({ ...config, thingName: 'core-8' } as DestinationConfig, { logger, env: { AWS_IOT_THING_NAME: 'core-7' }, ipcConnect: async () => ipc });
+    await named.start();
+    await named.send([record(2)]);
+    expect(ipc.published.map((p) => p.topicName)[1]).toBe('tributary/core-8/vin1/obd');
+    await named.stop();
+
+    // Without a thing name the record is refused naming what to set (the config check catches it first).
+    const none = createDestination(config, { logger, env: {}, ipcConnect: async () => ipc });
+    await none.start();
+    expect(await none.send([record(3)])).toEqual([expect.objectContaining({ kind: 'rejected', message: expect.stringContaining('set thingName') })]);
+    await none.stop();
+    expect(destinationConfigProblems(config, '/destinations/0', {})).toEqual([{ path: '/destinations/0/topic', reason: 'uses {thing}: set thingName, or run under Greengrass (which sets AWS_IOT_THING_NAME)' }]);
+    expect(destinationConfigProblems(config, '/destinations/0', { AWS_IOT_THING_NAME: 'core-7' })).toEqual([]);
   });
 
   it('maps spool full to retry and unauthorized to rejected, per message', async () => {

@@ -36,6 +36,8 @@ export interface PackingOptions {
   readonly maxMessageBytes?: number;
   /** When set, every topic must start with one of these (least privilege, as in the IoT policy). */
   readonly allowedTopicPrefixes?: readonly string[];
+  /** Value of `{thing}` in topic templates (the core device's thing name). */
+  readonly thing?: string;
 }
 
 export interface PlannedMessage {
@@ -83,7 +85,7 @@ export function planMessages(records: readonly DeliveryRecord[], options: Packin
     for (const s of r.samples) {
       let topic: string;
       try {
-        topic = renderTemplate(template, { sample: s, stream: r.origin.stream, priority: r.priority });
+        topic = renderTemplate(template, { sample: s, stream: r.origin.stream, priority: r.priority, ...(options.thing ? { thing: options.thing } : {}) });
       } catch (err) {
         decided[index] = { kind: 'rejected', code: IotCoreErrorCode.TopicInvalid, message: err instanceof TemplateError ? err.message : String(err) };
         return;

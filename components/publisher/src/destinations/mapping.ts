@@ -8,6 +8,8 @@ export interface TemplateContext {
   readonly sample: Sample;
   readonly stream?: string;
   readonly priority?: string;
+  /** The core device's thing name (`{thing}`): `thingName`, else AWS_IOT_THING_NAME (Greengrass sets it). */
+  readonly thing?: string;
 }
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.]*)\}/g;
@@ -35,14 +37,15 @@ export function sampleField(sample: Sample, field: string): string | undefined {
 }
 
 /**
- * Renders `template`, replacing `{device}`, `{source}`, `{name}`, `{stream}`, `{priority}` and
- * `{attrs.<key>}`. Throws a TemplateError naming the placeholder when a value is missing.
+ * Renders `template`, replacing `{device}`, `{source}`, `{name}`, `{stream}`, `{priority}`,
+ * `{thing}` and `{attrs.<key>}`. Throws a TemplateError naming the placeholder when a value is missing.
  */
 export function renderTemplate(template: string, ctx: TemplateContext): string {
   return template.replace(PLACEHOLDER, (_m, key: string) => {
     let v: string | undefined;
     if (key === 'stream') v = ctx.stream;
     else if (key === 'priority') v = ctx.priority;
+    else if (key === 'thing') v = ctx.thing;
     else v = sampleField(ctx.sample, key);
     if (v === undefined || v === '') throw new TemplateError(template, key);
     return v;
@@ -54,7 +57,11 @@ export class TemplateError extends Error {
     readonly template: string,
     readonly placeholder: string,
   ) {
-    super(`Template "${template}" needs {${placeholder}}, which the sample does not have.`);
+    super(
+      placeholder === 'thing'
+        ? `Template "${template}" needs {thing}: set thingName, or run under Greengrass (AWS_IOT_THING_NAME).`
+        : `Template "${template}" needs {${placeholder}}, which the sample does not have.`,
+    );
     this.name = 'TemplateError';
   }
 }
@@ -64,7 +71,7 @@ export function templatePlaceholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
 }
 
-const KNOWN_PLACEHOLDERS = new Set(['device', 'source', 'name', 'stream', 'priority', 'unit', 'alias']);
+const KNOWN_PLACEHOLDERS = new Set(['device', 'source', 'name', 'stream', 'priority', 'unit', 'alias', 'thing']);
 
 /** Problems with a template's placeholders (unknown names), empty when fine. */
 export function templateProblems(template: string, allowed: readonly string[] = [...KNOWN_PLACEHOLDERS]): string[] {
