@@ -58,7 +58,9 @@ export class LocalRunner {
     if (this.stopping) return;
     const log = fs.openSync(this.logFile(r.piece.name), 'a');
     const child = spawn(process.execPath, [r.piece.script, ...r.piece.args], {
-      stdio: ['ignore', log, log],
+      // The IPC channel is how a child notices that the runner is gone, even after a SIGKILL of
+      // the runner: it closes, and the child stops as on SIGTERM (core runUntilSignal).
+      stdio: ['ignore', log, log, 'ipc'],
       env: { ...process.env, ...r.piece.env },
     });
     fs.closeSync(log);

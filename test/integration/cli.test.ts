@@ -184,3 +184,27 @@ test('tributary reports bad usage and an unreachable stream manager with a non-z
   expect(down).toMatchObject({ code: 1 });
   expect((down as { stderr: string }).stderr).toMatch(/cannot connect to the stream manager at 127\.0\.0\.1:\d+: ECONNREFUSED/);
 });
+
+test('a piece started over an IPC channel (as the runner starts them) stops cleanly when that channel closes, e.g. when the runner was SIGKILLed', async () => {
+  const dir = tempDir();
+  const child = spawn(process.execPath, [path.join(REPO, 'dist', 'local', 'cli', 'run.js'), 'stream-manager', '--port', '0', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    for (let i = 0; i < 200 && !out.includes('Stream manager listening.'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('Stream manager listening.');
+    child.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('still running'), 10_000)))]);
+    clearTimeout(timer);
+    expect(outcome).toBe(0);
+    expect(out).toContain('the parent process that started this one is gone');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+

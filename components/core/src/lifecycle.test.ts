@@ -149,6 +149,29 @@ describe('runUntilSignal', () => {
   });
 });
 
+describe('runUntilSignal when started by a parent over a Node IPC channel', () => {
+  it('stops cleanly (exit 0) when the channel closes because the parent is gone', async () => {
+    const { proc, clock, sink, logger } = setup();
+    const calls: string[] = [];
+    const done = runUntilSignal({ start: () => void calls.push('start'), stop: () => void calls.push('stop'), logger, process: proc, clock, stopWhenParentGone: true });
+    await flushPromises();
+    proc.emit('disconnect');
+    await expect(done).resolves.toBe(0);
+    expect(calls).toEqual(['start', 'stop']);
+    expect(sink.withMsg('Stopping: the parent process that started this one is gone.')).toHaveLength(1);
+    expect(proc.listenerCount('disconnect')).toBe(0);
+  });
+
+  it('ignores a disconnect when not watching (no IPC channel, as under Greengrass)', async () => {
+    const { proc, clock, logger } = setup();
+    const done = runUntilSignal({ start: () => undefined, stop: () => undefined, logger, process: proc, clock });
+    await flushPromises();
+    expect(proc.listenerCount('disconnect')).toBe(0);
+    proc.signal('SIGTERM');
+    await expect(done).resolves.toBe(0);
+  });
+});
+
 describe('installProcessGuards', () => {
   it('logs an uncaught exception at error level and exits 1', () => {
     const { proc, sink, logger } = setup();

@@ -26,6 +26,8 @@ export interface RunOptions {
   /** Default: the real `process`. */
   process?: ProcessLike;
   clock?: Clock;
+  /** Stop when the Node IPC channel to the parent closes. Default: when there is such a channel. */
+  stopWhenParentGone?: boolean;
 }
 
 /** Exit codes used by `runUntilSignal`. */
@@ -53,6 +55,7 @@ export function runUntilSignal(options: RunOptions): Promise<number> {
       phase = 'done';
       clock.clearTimeout(timer);
       for (const s of signals) proc.removeListener(s, onSignal);
+      proc.removeListener('disconnect', onDisconnect);
       logger.log(level, msg, { ...fields, exitCode: code });
       proc.exit(code);
       resolve(code);
@@ -84,6 +87,16 @@ export function runUntilSignal(options: RunOptions): Promise<number> {
     };
 
     for (const s of signals) proc.on(s, onSignal);
+    // Started by a parent through a Node IPC channel (the local runner does): if that parent goes
+    // away, even by SIGKILL, the channel closes — stop as on SIGTERM instead of living on as an
+    // orphan. Greengrass starts components without one, so there this never fires.
+    const onDisconnect = (): void => {
+      if (phase === 'done' || phase === 'stopping') return;
+      logger.info('Stopping: the parent process that started this one is gone.', { signal: 'disconnect' });
+      beginStop(ExitCode.Ok, { reason: 'parent_gone' });
+    };
+    const watchParent = options.stopWhenParentGone ?? typeof (proc as { send?: unknown }).send === 'function';
+    if (watchParent) proc.on('disconnect', onDisconnect);
 
     started = Promise.resolve().then(() => options.start());
     started.then(

@@ -15,6 +15,8 @@ export async function runElm327Emulator(argv: readonly string[]): Promise<void> 
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Started by the local runner over an IPC channel: stop when the runner is gone.
+  if (typeof process.send === 'function') process.once('disconnect', stop);
 }
 
 if (require.main === module) {
