@@ -288,11 +288,12 @@ describe('Publisher process against kinesalite and the local SiteWise service', 
 
   it('exits 78 naming every configuration problem before connecting to anything', async () => {
     const file = path.join(dir, 'bad.yaml');
-    fs.writeFileSync(file, YAML.stringify({ routes: [{ name: 'r', streams: ['a'], destination: 'nowhere', priority: 'urgent' }], destinations: [{ type: 'kinesis', name: 'k' }] }));
+    fs.writeFileSync(file, YAML.stringify({ routes: [{ name: 'r', streams: ['a'], destination: 'nowhere', priority: 'urgent' }], destinations: [{ type: 'kinesis', name: 'k' }], readBatch: 0 }));
     const p = startPublisher(file);
     expect(await p.exited).toBe('code 78');
     expect(p.output()).toContain('/routes/0/destination: no destination named \\"nowhere\\"');
     expect(p.output()).toContain('/routes/0/priority: no priority class named \\"urgent\\"');
     expect(p.output()).toContain('/destinations/0/streamName:');
+    expect(p.output()).toContain('/readBatch:'); // schema and cross-reference problems in one run
   });
 });

@@ -419,6 +419,18 @@ describe('following updates', () => {
     await expect(loadConfig(Schema, { source: new FakeSource({ pollIntervalMs: 666 }), check })).rejects.toMatchObject({ code: 'config_invalid', problems: [{ path: '/pollIntervalMs', reason: 'is unlucky' }] });
   });
 
+  it('reports schema problems and the extra check\'s problems in one run; a check that throws on a broken shape leaves the schema\'s', async () => {
+    const check = (c: Config) => (c.pollIntervalMs === 666 ? [{ path: '/pollIntervalMs', reason: 'is unlucky' }] : c.routes.length > 0 ? [{ path: '/routes/0/stream', reason: 'names no stream' }] : []);
+    const err = await loadConfig(Schema, { source: new FakeSource({ pollIntervalMs: 'soon', routes: [{ stream: 'a' }] }), check }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'config_invalid' });
+    expect((err as { problems: { path: string }[] }).problems.map((p) => p.path)).toEqual(['/pollIntervalMs', '/routes/0/stream']);
+    const throwing = () => {
+      throw new Error('bug in a check');
+    };
+    const err2 = await loadConfig(Schema, { source: new FakeSource({ pollIntervalMs: 'soon' }), check: throwing }).catch((e: unknown) => e);
+    expect((err2 as { problems: { path: string }[] }).problems.map((p) => p.path)).toEqual(['/pollIntervalMs']);
+  });
+
   it('ignores a re-read that changes nothing', async () => {
     const { source, logger, updates, onUpdate } = setup({ pollIntervalMs: 500 });
     await loadConfig(Schema, { source, logger, onUpdate, debounceMs: 0 });

@@ -79,6 +79,25 @@ export function checkConfig<S extends TSchema>(schema: S, raw: unknown): CheckRe
   return problems.length === 0 ? { ok: true, value: value as Static<S> } : { ok: false, problems };
 }
 
+/**
+ * `checkConfig` plus checks a schema cannot express. The extra check also runs when the schema
+ * found problems, so one run reports everything (a problem at a path the schema already reported
+ * is not repeated); if it throws on a shape the schema rejected, only the schema's problems count.
+ */
+export function checkConfigWith<S extends TSchema>(schema: S, raw: unknown, check?: (config: Static<S>) => ConfigProblem[]): CheckResult<Static<S>> {
+  const value = prepareConfig(schema, raw);
+  const problems = collectProblems(schema, value);
+  if (check) {
+    try {
+      const seen = new Set(problems.map((p) => p.path));
+      for (const p of check(value as Static<S>)) if (!seen.has(p.path)) problems.push(p);
+    } catch (err) {
+      if (problems.length === 0) throw err;
+    }
+  }
+  return problems.length === 0 ? { ok: true, value: value as Static<S> } : { ok: false, problems };
+}
+
 /** `checkConfig`, throwing a ConfigError that lists every problem. */
 export function validateConfig<S extends TSchema>(schema: S, raw: unknown, origin?: string): Static<S> {
   const result = checkConfig(schema, raw);
@@ -705,9 +724,9 @@ export async function loadConfig<S extends TSchema>(schema: S, options: LoadConf
   const source = options.source ?? resolveConfigSource(options);
   let current: Static<S>;
   try {
-    current = validateConfig(schema, await source.get(), source.origin);
-    const problems = options.check?.(current) ?? [];
-    if (problems.length > 0) throw new ConfigError(problems, { origin: source.origin });
+    const result = checkConfigWith(schema, await source.get(), options.check);
+    if (!result.ok) throw new ConfigError(result.problems, { origin: source.origin });
+    current = result.value;
   } catch (err) {
     await source.close?.().catch(() => undefined);
     throw err;
@@ -812,9 +831,13 @@ class ConfigFollower<S extends TSchema> {
       return;
     }
     if (this.stopped) return;
-    const checked = checkConfig(this.schema, raw);
-    const result: CheckResult<Static<S>> =
-      checked.ok && this.deps.check ? ((problems) => (problems.length > 0 ? { ok: false, problems } : checked))(this.deps.check(checked.value)) : checked;
+    let result: CheckResult<Static<S>>;
+    try {
+      result = checkConfigWith(this.schema, raw, this.deps.check);
+    } catch (err) {
+      logger.error('Configuration update could not be checked; keeping the previous configuration.', { origin: this.source.origin, err });
+      return;
+    }
     if (!result.ok) {
       logger.error('Configuration update rejected; keeping the previous configuration.', {
         code: CoreErrorCode.ConfigInvalid,
