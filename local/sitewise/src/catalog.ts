@@ -228,7 +228,7 @@ export class Catalog {
 
   listAssetModels(query: URLSearchParams): Json {
     const types = query.getAll('assetModelTypes');
-    const all = [...this.models.values()].filter((m) => types.length === 0 || types.includes(m.type)).sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
+    const all = [...this.models.values()].filter((m) => types.length === 0 || types.includes(m.type)).sort((a, b) => a.created - b.created) /* stable: ties keep creation (insertion) order */;
     const { items, nextToken } = page(all, query, 50, 250);
     return {
       assetModelSummaries: items.map((m) => ({
@@ -364,7 +364,7 @@ export class Catalog {
     if (modelId && !this.models.has(modelId)) throw notFound(`Asset model ${modelId} does not exist.`);
     const all = [...this.assets.values()]
       .filter((a) => (!modelId || a.modelId === modelId) && (filter === 'ALL' || !a.parent))
-      .sort((a, b) => a.created - b.created || a.id.localeCompare(b.id));
+      .sort((a, b) => a.created - b.created) /* stable: ties keep creation (insertion) order */;
     const { items, nextToken } = page(all, query, 50, 250);
     return { assetSummaries: items.map((a) => this.assetSummary(a)), nextToken };
   }
