@@ -85,8 +85,11 @@ describe('IotCoreMqttDestination against the local TLS broker', () => {
   });
 
   it('answers retry while the broker is down and delivers again once it is back', async () => {
-    dest = make();
+    // A short keep-alive: should the closed socket go unnoticed (seen once under heavy load), the
+    // missing PINGRESP still tells the client within seconds, as with a silent network cut.
+    dest = make({ keepAliveSeconds: 5 });
     await dest.start();
+    await waitUntil(() => dest!.isConnected(), 25, 'the first connection');
     const port = l.port;
     await broker.close();
     await waitUntil(() => !dest!.isConnected(), 25, 'the disconnect');

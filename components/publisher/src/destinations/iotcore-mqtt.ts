@@ -113,7 +113,9 @@ export class IotCoreMqttDestination implements Destination {
       .with_client_id(o.clientId)
       .with_clean_session(true)
       .with_keep_alive_seconds(o.keepAliveSeconds ?? 30)
-      .with_ping_timeout_ms(5000)
+      // aws-crt aborts the whole process (a native assert) unless the keep-alive is longer than
+      // the ping timeout: at most half of it, and 5 s at most.
+      .with_ping_timeout_ms(Math.min(5000, Math.floor(((o.keepAliveSeconds ?? 30) * 1000) / 2)))
       .with_protocol_operation_timeout_ms(o.publishTimeoutMs ?? 15_000)
       .with_reconnect_min_sec(o.reconnectMinSeconds ?? 1)
       .with_reconnect_max_sec(o.reconnectMaxSeconds ?? 60);
