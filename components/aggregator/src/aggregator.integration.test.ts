@@ -259,6 +259,9 @@ test('a configuration update applies at a round boundary: open windows of the ol
   expect(agg.reconfigure(config({ events: { rules: [{ id: 'bad', when: 'speed >', severity: 'warning' }] } }))).toBe(false);
   expect(logs.withMsg('Configuration update refused: rules do not compile; keeping the current configuration.')[0]).toMatchObject({ problems: [expect.stringContaining('/events/rules/0/when: invalid expression speed >')] });
   expect(agg.reconfigure(config({ windows: { sizeMs: 5000, allowedLatenessMs: 0, idleCloseMs: 0 }, events: { rules: [{ id: 'speeding', when: 'speed > 120', severity: 'critical' }] } }))).toBe(true);
+  // The update lands at the next round boundary: send the next records once it has (on a busy
+  // machine they could otherwise be read in a round still under the old windows).
+  await waitFor(() => logs.withMsg('Configuration applied.').length === 1, 5000, 'the update applied');
   const more = [sample({ name: 'rpm', value: 2000, ts: T0 + 6000 }), sample({ name: 'speed', value: 130, ts: T0 + 6000 }), sample({ name: 'rpm', value: 2100, ts: T0 + 11_000 })];
   await write(OBD, more);
   await waitFor(() => agg.readPositions[OBD] === 2 && health.counters.counter(Metric.Summaries) >= 3, 5000, 'second batch and summaries');
