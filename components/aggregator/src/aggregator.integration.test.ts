@@ -287,7 +287,12 @@ test('the stream manager going away and coming back: degraded meanwhile, then ev
   expect(health.status('stream_manager')?.state).toBe('backing_off');
   sm = await startStreamManager({ dir: `${dir}/sm`, port });
   const second = [sample({ name: 'rpm', value: 1100, ts: T0 + 1000 })];
-  await write(OBD, second);
+  // The test's own writer may still hold the dropped connection: its first request can fail with
+  // the retryable stream_connection_lost (and the next one reconnects), as any producer sees.
+  await write(OBD, second).catch(async (err: { code?: string }) => {
+    if (err.code !== 'stream_connection_lost') throw err;
+    await write(OBD, second);
+  });
   await waitFor(() => agg.readPositions[OBD] === 2, 8000, 'second record after the restart');
   await waitFor(() => health.state === 'running', 5000, 'running again');
   await agg.stop();

@@ -87,7 +87,14 @@ function make(dest: FakeDestination[] | FakeDestination, over: Partial<Publisher
 }
 
 async function append(stream: string, from: number, count: number): Promise<void> {
-  for (let i = from; i < from + count; i++) await client.append(stream, encodeBatch([sample(i)]));
+  for (let i = from; i < from + count; i++) {
+    // After a stream manager restart the first request on the old connection may fail with the
+    // retryable stream_connection_lost; the next one reconnects (as any producer sees).
+    await client.append(stream, encodeBatch([sample(i)])).catch(async (err: { code?: string }) => {
+      if (err.code !== 'stream_connection_lost') throw err;
+      await client.append(stream, encodeBatch([sample(i)]));
+    });
+  }
 }
 
 function lane(p: { publisher: Publisher }, stream: string) {
