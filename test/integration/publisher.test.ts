@@ -5,16 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import type * as http from 'node:http';
-import type * as net from 'node:net';
 import * as path from 'node:path';
-import { CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { GetAssetPropertyValueHistoryCommand } from '@aws-sdk/client-iotsitewise';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import * as YAML from 'yaml';
 import { StreamClient, encodeBatch, type Sample } from '../../components/core/src';
 import { decodeOutbound } from '../../components/core/src/outbound';
 import type { LocalStreamManager } from '../../local/stream-manager/src/server';
+import { localKinesisClient, startLocalKinesis, type LocalKinesis } from '../../local/kinesis/src/kinesis';
 import { LocalSiteWise } from '../../local/sitewise/src/server';
 import { siteWiseClient } from '../../local/sitewise/src/client';
 import { provisionAsset } from '../../local/sitewise/src/provision';
@@ -24,9 +22,8 @@ import { waitFor } from '../helpers/wait';
 jest.setTimeout(90_000);
 
 const MAIN = path.join(REPO, 'dist', 'components', 'publisher', 'src', 'main.js');
+/** The SDK adds fields to a credentials object it is given: each config entry gets its own copy. */
 const LOCAL_CREDS = { accessKeyId: 'local', secretAccessKey: 'local' };
-/** The SDK adds fields to a credentials object it is given: the config files get their own copy. */
-const CREDS = { ...LOCAL_CREDS };
 const KSTREAM = 'tributary-it';
 const TELEMETRY = 'tributary.out.telemetry';
 const CRITICAL = 'tributary.out.critical';
@@ -35,7 +32,7 @@ const DLQ = 'tributary.publisher.deadletter';
 let dir: string;
 let sm: LocalStreamManager;
 let streams: StreamClient;
-let kinesalite: http.Server;
+let kinesalite: LocalKinesis;
 let kinesisPort: number;
 let kinesis: KinesisClient;
 let sitewise: LocalSiteWise;
@@ -51,13 +48,9 @@ beforeAll(async () => {
   streams = new StreamClient({ port: sm.port });
   for (const name of [TELEMETRY, CRITICAL]) await streams.ensureStream({ name, persistence: 'File', maxSize: 64 << 20, strategyOnFull: 'RejectNewData' });
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  kinesalite = (require('kinesalite') as (o: object) => http.Server)({ createStreamMs: 0 });
-  await new Promise<void>((r) => kinesalite.listen(0, '127.0.0.1', () => r()));
-  kinesisPort = (kinesalite.address() as net.AddressInfo).port;
-  kinesis = new KinesisClient({ endpoint: `http://127.0.0.1:${kinesisPort}`, region: 'us-east-1', credentials: CREDS, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
-  await kinesis.send(new CreateStreamCommand({ StreamName: KSTREAM, ShardCount: 2 }));
-  await waitFor(async () => (await kinesis.send(new DescribeStreamCommand({ StreamName: KSTREAM }))).StreamDescription?.StreamStatus === 'ACTIVE', 5000, 'kinesis stream');
+  kinesalite = await startLocalKinesis({ streams: [{ name: KSTREAM, shards: 2 }] });
+  kinesisPort = kinesalite.port;
+  kinesis = localKinesisClient(kinesalite.endpoint);
 
   sitewise = new LocalSiteWise({ activationDelayMs: 0 });
   sitewiseEndpoint = (await sitewise.listen(0)).endpoint;
@@ -79,10 +72,7 @@ afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   streams?.close();
   kinesis?.destroy();
-  if (kinesalite?.listening) {
-    kinesalite.closeAllConnections();
-    await new Promise((r) => kinesalite.close(r));
-  }
+  await kinesalite?.close();
   await sitewise?.close();
   await sm?.close();
 });
@@ -234,8 +224,7 @@ describe('Publisher process against kinesalite and the local SiteWise service', 
     try {
       await appendMany(CRITICAL, 0, 5);
       await waitFor(() => health('down')?.statuses['destination:kinesis']?.state === 'connected', 15_000, 'kinesis connected');
-      kinesalite.closeAllConnections();
-      await new Promise((r) => kinesalite.close(r));
+      await kinesalite.close();
       const base = (await streams.describe(TELEMETRY)).newest + 1;
       await appendMany(TELEMETRY, 5000, 300);
       const end = base + 300;
@@ -245,8 +234,7 @@ describe('Publisher process against kinesalite and the local SiteWise service', 
       expect(checkpointOf(TELEMETRY, 'kinesis')).toBeLessThan(end);
 
       // kinesalite drops its in-memory data when closed: create the stream again, as an operator would.
-      await new Promise<void>((r) => kinesalite.listen(kinesisPort, '127.0.0.1', () => r()));
-      await kinesis.send(new CreateStreamCommand({ StreamName: KSTREAM, ShardCount: 2 }));
+      kinesalite = await startLocalKinesis({ port: kinesisPort, streams: [{ name: KSTREAM, shards: 2 }] });
       await waitFor(() => checkpointOf(TELEMETRY, 'kinesis') >= end, 30_000, 'kinesis caught up').catch((e: Error) => {
         throw new Error(`${e.message} (checkpoint ${checkpointOf(TELEMETRY, 'kinesis')})\n${p.output().slice(-5000)}`);
       });

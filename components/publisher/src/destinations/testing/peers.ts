@@ -7,22 +7,15 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type * as http from 'node:http';
-import {
-  CreateStreamCommand,
-  DescribeStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-} from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { GetAssetPropertyValueHistoryCommand, type IoTSiteWiseClient } from '@aws-sdk/client-iotsitewise';
 import { mqtt, iot } from 'aws-iot-device-sdk-v2';
 import { createLogger, type Sample } from '../../../../core/src';
 import { decodeOutbound } from '../../../../core/src/outbound';
 import { LocalMqttBroker, type BrokerListening } from '../../../../../local/mqtt-broker/src/broker';
 import { ensureCertificates } from '../../../../../local/mqtt-broker/src/certs';
+import { localKinesisClient, startLocalKinesis, type LocalKinesis } from '../../../../../local/kinesis/src/kinesis';
+import { freePort } from '../../../../../test/helpers/stream-manager';
 import { LocalSiteWise } from '../../../../../local/sitewise/src/server';
 import { siteWiseClient } from '../../../../../local/sitewise/src/client';
 import { provisionAsset } from '../../../../../local/sitewise/src/provision';
@@ -63,7 +56,7 @@ export interface KinesalitePeerOptions {
 
 export class KinesalitePeer implements CompliancePeer {
   readonly label: string;
-  private server: http.Server | undefined;
+  private kinesis: LocalKinesis | undefined;
   private port = 0;
   private admin: KinesisClient | undefined;
   private readonly stream = 'tributary-compliance';
@@ -81,24 +74,15 @@ export class KinesalitePeer implements CompliancePeer {
   }
 
   async start(): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const kinesalite = require('kinesalite') as (opts: Record<string, unknown>) => http.Server;
-    this.server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 10 });
     await this.listen(0);
   }
 
+  /** The local Kinesis on `port` with the stream created (kinesalite loses its data when closed). */
   private async listen(port: number): Promise<void> {
-    const server = this.server!;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
+    this.kinesis = await startLocalKinesis({ port, streams: [{ name: this.stream, shards: this.options.shards ?? 2 }] });
+    this.port = this.kinesis.port;
     this.admin?.destroy();
-    this.admin = new KinesisClient({ endpoint: this.endpoint, region: 'us-east-1', credentials: STATIC, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
-    // kinesalite keeps streams in memory: after a restart the stream is created again.
-    await this.admin.send(new CreateStreamCommand({ StreamName: this.stream, ShardCount: this.options.shards ?? 2 }));
-    await waitUntil(async () => (await this.admin!.send(new DescribeStreamCommand({ StreamName: this.stream }))).StreamDescription?.StreamStatus === 'ACTIVE');
+    this.admin = localKinesisClient(this.kinesis.endpoint);
   }
 
   destination(): Destination {
@@ -148,9 +132,8 @@ export class KinesalitePeer implements CompliancePeer {
   }
 
   async down(): Promise<void> {
-    const server = this.server!;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((err?: Error) => (err ? reject(err) : resolve())));
+    await this.kinesis?.close();
+    this.kinesis = undefined;
   }
 
   async up(): Promise<void> {
@@ -159,12 +142,8 @@ export class KinesalitePeer implements CompliancePeer {
 
   async stop(): Promise<void> {
     this.admin?.destroy();
-    const server = this.server;
-    this.server = undefined;
-    if (server?.listening) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    await this.kinesis?.close();
+    this.kinesis = undefined;
   }
 }
 
@@ -357,17 +336,6 @@ export function mosquittoPath(): string | undefined {
   if (r.status === 0 && p) return p;
   // Debian installs it in /usr/sbin, which is not on every user's PATH.
   return fs.existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export class MosquittoPeer implements CompliancePeer {
