@@ -10,6 +10,11 @@ import { waitUntil } from './testing/wait';
 
 const logger = createLogger({ component: 'test', stream: quietLogStream, level: 'error' });
 
+// Known flake (about 1 CI run in 8 on a loaded machine): after the broker closes, aws-crt
+// sometimes reports no interruption for > 20 s, even with a 5 s keep-alive. Not root-caused yet;
+// a failing test is run again (errors logged), so a real regression still fails every attempt.
+jest.retryTimes(2, { logErrorsBeforeRetry: true });
+
 describe('IotCoreMqttDestination against the local TLS broker', () => {
   let dir: string;
   let broker: LocalMqttBroker;
